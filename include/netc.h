@@ -1,0 +1,147 @@
+/*
+** netc.h: the one public header of libnetc.
+**
+** Ownership, once for the whole API: netc never takes ownership of its
+** arguments; every object returned through a `*_create` or `*_compile_*`
+** function is released with the matching `*_destroy`; strings and structs
+** passed to callbacks are borrowed for the duration of the call only.
+**
+** Every function that can fail returns a netc_status: NETC_OK (0) on success,
+** a negative code otherwise. The library never prints, exits or aborts.
+*/
+#ifndef NETC_H
+#define NETC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- status */
+
+/* X(name, value, message): the single table of status codes. ORDER STATUS */
+#define NETC_STATUS_MAP(X)                                                   \
+  X(OK, 0, "success")                                                        \
+  X(ENOMEM, -1, "out of memory")                                             \
+  X(EINVAL, -2, "invalid argument")                                          \
+  X(EIO, -3, "cannot read or write a file")                                  \
+  X(ECOMPILE, -4, "the model has errors (see the diagnostics)")              \
+  X(ENOTFOUND, -5, "no such name")                                           \
+  X(EFORMAT, -6, "malformed or foreign file")                                \
+  X(ESHAPE, -7, "shape mismatch")                                            \
+  X(EDTYPE, -8, "dtype mismatch")                                            \
+  X(ENUMERIC, -9, "a value became NaN or infinite")                          \
+  X(EUNSUPPORTED, -10, "not supported")                                      \
+  X(ESTATE, -11, "operation not valid in the current state")
+
+typedef enum netc_status {
+#define NETC_STATUS_ENUM_(name, value, message) NETC_##name = value,
+  NETC_STATUS_MAP(NETC_STATUS_ENUM_)
+#undef NETC_STATUS_ENUM_
+} netc_status;
+
+/* A short sentence describing `status`; never NULL. */
+const char *netc_strerror(netc_status status);
+/* The code's name, e.g. "NETC_ENOMEM"; never NULL. */
+const char *netc_status_name(netc_status status);
+
+/* ------------------------------------------------------------- allocator */
+
+typedef void *(*netc_malloc_fn)(size_t size);
+typedef void *(*netc_realloc_fn)(void *ptr, size_t size);
+typedef void (*netc_free_fn)(void *ptr);
+
+/* Replaces the allocator used by the whole library. Call it before any other
+** netc function; all three must be given. Returns NETC_EINVAL otherwise. */
+netc_status netc_set_allocator(netc_malloc_fn malloc_fn,
+                               netc_realloc_fn realloc_fn,
+                               netc_free_fn free_fn);
+
+/* ----------------------------------------------------------------- dtype */
+
+typedef enum netc_dtype {
+  NETC_F32,  /* 32-bit IEEE float */
+  NETC_I32,  /* 32-bit signed integer (labels, indices) */
+  NETC_U8,   /* unsigned byte (raw pixels) */
+  NETC_BOOL  /* result of a comparison, one byte per element */
+} netc_dtype;
+
+/* "f32", "i32", "u8" or "bool". */
+const char *netc_dtype_name(netc_dtype dtype);
+
+/* ----------------------------------------------------------- diagnostics */
+
+typedef enum netc_severity {
+  NETC_SEVERITY_ERROR,   /* the model cannot be compiled */
+  NETC_SEVERITY_WARNING, /* suspicious but compiled (e.g. an unused variable) */
+  NETC_SEVERITY_NOTE     /* extra context for the diagnostic before it */
+} netc_severity;
+
+/* One compiler message. All strings are borrowed for the callback's duration. */
+typedef struct netc_diagnostic {
+  netc_severity severity;  /* error, warning or note */
+  const char *file;        /* source file as given, "" when there is none */
+  int line;                /* 1-based line, 0 when there is no location */
+  int column;              /* 1-based column of the first byte */
+  const char *message;     /* short, lowercase, no trailing period */
+  const char *hint;        /* a suggestion, or NULL */
+  const char *rendered;    /* the full text: location, message, source line,
+                              caret underline and hint, ending in a newline */
+} netc_diagnostic;
+
+typedef void (*netc_diagnostic_fn)(const netc_diagnostic *diagnostic,
+                                   void *user);
+
+/* Output sink for text reports (summary, DOT). Returns 0 to go on. */
+typedef int (*netc_write_fn)(const char *data, size_t size, void *user);
+
+/* --------------------------------------------------------------- compile */
+
+/* A compiled model: immutable after compilation, safe to share by threads. */
+typedef struct netc_model netc_model;
+
+typedef struct netc_compile_options {
+  netc_diagnostic_fn on_diagnostic; /* NULL: diagnostics are only counted */
+  void *user;                       /* passed to on_diagnostic */
+  const char *const *import_paths;  /* extra folders for `import`, NULL-ended;
+                                       the importing file's folder is first */
+  int max_errors;                   /* stop after this many errors; 0 = 50 */
+} netc_compile_options;
+
+/* Compiles the .net file at `path`. On NETC_ECOMPILE the diagnostics went to
+** options->on_diagnostic and *out is NULL. `options` may be NULL. */
+netc_status netc_model_compile_file(const char *path,
+                                    const netc_compile_options *options,
+                                    netc_model **out);
+
+/* The same for text in memory; `name` is used in diagnostics. */
+netc_status netc_model_compile_source(const char *name, const char *text,
+                                      size_t size,
+                                      const netc_compile_options *options,
+                                      netc_model **out);
+
+void netc_model_destroy(netc_model *model);
+
+/* The model's name from its `model NAME` line. */
+const char *netc_model_name(const netc_model *model);
+
+/* Parameter counts: trainable and frozen (non-trainable state included). */
+netc_status netc_model_param_counts(const netc_model *model,
+                                    int64_t *trainable, int64_t *frozen);
+
+/* Writes a Keras-style table of layers, shapes and parameters, then totals,
+** FLOPs per example and activation memory per example. */
+netc_status netc_model_write_summary(const netc_model *model,
+                                     netc_write_fn write, void *user);
+
+/* Writes the graph in Graphviz DOT. */
+netc_status netc_model_write_dot(const netc_model *model, netc_write_fn write,
+                                 void *user);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NETC_H */
