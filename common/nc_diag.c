@@ -54,18 +54,47 @@ static void render_excerpt(nc_buf *out, const nc_source *src, nc_span span,
   nc_buf_putc(out, '\n');
 }
 
+/* FNV-1a over the location and the text. */
+static uint64_t fingerprint(nc_span span, netc_severity severity,
+                            const char *text) {
+  uint64_t h = 1469598103934665603u;
+  uint64_t parts[4] = {(uint64_t)(uint32_t)span.file, span.start, span.end,
+                       (uint64_t)severity};
+  for (int i = 0; i < 4; i++) {
+    h ^= parts[i];
+    h *= 1099511628211u;
+  }
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    h ^= *p;
+    h *= 1099511628211u;
+  }
+  return h;
+}
+
+/* Remembers a diagnostic; returns 1 when it was reported before. */
+static int already_reported(nc_diag_sink *sink, uint64_t print) {
+  for (int i = 0; i < sink->n_seen; i++)
+    if (sink->seen[i] == print) return 1;
+  if (sink->n_seen < (int)(sizeof sink->seen / sizeof *sink->seen))
+    sink->seen[sink->n_seen++] = print;
+  return 0;
+}
+
 void nc_diag_vreport(nc_diag_sink *sink, netc_severity severity, nc_span span,
                      const char *hint, const char *fmt, va_list ap) {
-  if (severity == NETC_SEVERITY_ERROR) {
-    if (nc_diag_full(sink)) return;
-    sink->errors++;
-  } else if (severity == NETC_SEVERITY_WARNING) {
-    sink->warnings++;
-  }
+  if (severity == NETC_SEVERITY_ERROR && nc_diag_full(sink)) return;
   nc_buf message, rendered;
   nc_buf_init(&message);
   nc_buf_init(&rendered);
   nc_buf_vprintf(&message, fmt, ap);
+  if (already_reported(sink, fingerprint(span, severity, nc_buf_str(&message)))) {
+    nc_buf_release(&message);
+    return;
+  }
+  if (severity == NETC_SEVERITY_ERROR)
+    sink->errors++;
+  else if (severity == NETC_SEVERITY_WARNING)
+    sink->warnings++;
 
   netc_diagnostic d = {severity, "", 0, 0, nc_buf_str(&message), hint, NULL};
   const nc_source *src = nc_source_get(sink->sources, span.file);

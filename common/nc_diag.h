@@ -18,12 +18,16 @@ typedef struct nc_diag_sink {
   int warnings;                   /* warnings reported so far */
   int max_errors;                 /* errors beyond this are dropped */
   int out_of_memory;              /* set when rendering ran out of memory */
+  uint64_t seen[256];             /* fingerprints of reported diagnostics */
+  int n_seen;                     /* entries in seen */
 } nc_diag_sink;
 
 void nc_diag_init(nc_diag_sink *sink, const nc_source_table *sources,
                   netc_diagnostic_fn callback, void *user, int max_errors);
 
-/* Reports one diagnostic. `hint` may be NULL. */
+/* Reports one diagnostic. `hint` may be NULL. A diagnostic identical to an
+** earlier one (same place, same text) is dropped: a block expanded twice
+** reports its mistakes once. */
 void nc_diag_report(nc_diag_sink *sink, netc_severity severity, nc_span span,
                     const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -534,13 +534,13 @@ static const char *statement_word(gr_stmt_kind kind) {
   return "statement";
 }
 
-/* A name may be rebound only when both old and new are variables. */
+/* Variables and block parameters may be assigned again; other names not. */
 static int check_redefinition(cc_lower_ctx *L, cc_scope *scope,
                               const gr_name *name, const char *what) {
   cc_binding *old = cc_scope_own(scope, name->text);
   if (!old) return 0;
-  int both_variables = strcmp(old->what, "variable") == 0 && strcmp(what, "variable") == 0;
-  if (both_variables) return 0;
+  int rebindable = strcmp(old->what, "variable") == 0 || strcmp(old->what, "parameter") == 0;
+  if (rebindable && strcmp(what, "variable") == 0) return 0;
   nc_error(L->sink, name->span, "'%s' is already defined as %s %s", name->text,
            strchr("aeiou", old->what[0]) ? "an" : "a", old->what);
   nc_diag_report(L->sink, NETC_SEVERITY_NOTE, old->span, NULL,
