@@ -149,7 +149,10 @@ static void lower_train(cc_lower_ctx *L, cc_scope *top, const gr_stmt *s) {
                     "'%s' is %s, not a loss", objective->text,
                     g->outputs[i].kind == CC_METRIC ? "a metric" : "an output");
   }
-  if (!found) {
+  const cc_binding *bound = cc_scope_own(top, objective->text);
+  if (!found && bound && bound->value.kind == CC_VAL_ERROR) {
+    /* The loss itself failed to compile; that error was reported. */
+  } else if (!found) {
     const char *names[256];
     size_t n = 0;
     for (int i = 0; i < g->n_outputs && n < 256; i++)
