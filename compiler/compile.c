@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/nc_alloc.h"
+#include "compiler/autodiff.h"
 #include "compiler/lower.h"
 #include "compiler/model.h"
 
@@ -161,9 +162,11 @@ static netc_status compile_text(const char *path, const char *text, size_t size,
                options ? options->user : NULL, options ? options->max_errors : 0);
   int had_errors = 0;
   gr_module *main = parse_source(c, path, text, size, &had_errors);
-  if (main && !c->out_of_memory &&
-      cc_lower(&model->graph, main, &c->sink, import_file, c) == -2)
-    c->out_of_memory = 1;
+  if (main && !c->out_of_memory) {
+    int rc = cc_lower(&model->graph, main, &c->sink, import_file, c);
+    if (rc == 0 && !had_errors) rc = cc_autodiff(&model->graph, &c->sink);
+    if (rc == -2) c->out_of_memory = 1;
+  }
   netc_status status = NETC_OK;
   if (c->out_of_memory || c->sink.out_of_memory)
     status = NETC_ENOMEM;

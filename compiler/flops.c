@@ -18,19 +18,25 @@ static int64_t times(int64_t elements, int64_t per) {
 }
 
 /* CONV2D: each output element is a dot product over the window and the
-** input channels, KH*KW*C multiply-adds; the kernel is [KH,KW,C,F]. */
-static int64_t conv2d_flops(const cc_graph *g, const cc_node *n, int64_t out) {
-  const cc_shape *k = &g->nodes[n->inputs[1]].shape;
+** input channels, KH*KW*C multiply-adds; the kernel is [KH,KW,C,F]. Both
+** gradients cost the same as the forward pass: one multiply-add per output
+** element of the forward (dy) and window element. */
+static int64_t conv2d_flops(const cc_graph *g, const cc_node *n,
+                            int64_t forward_out, int kernel) {
+  const cc_shape *k = &g->nodes[n->inputs[kernel]].shape;
   int64_t window = cc_shape_elements(k);
   if (k->rank != 4 || window < 0) return 0;
-  return times(out, 2 * (window / k->dim[3]));
+  return times(forward_out, 2 * (window / k->dim[3]));
 }
 
 /* MATMUL: [rows, K] x [K, M]; each output element is K multiply-adds. */
 static int64_t matmul_flops(const cc_graph *g, const cc_node *n, int64_t out) {
   const cc_shape *a = &g->nodes[n->inputs[0]].shape;
-  if (a->rank < 1 || CC_DIM_IS_SYMBOL(a->dim[a->rank - 1])) return 0;
-  return times(out, 2 * a->dim[a->rank - 1]);
+  if (a->rank != 2) return 0;
+  /* A weight gradient x^T dy contracts over the batch: per example, each
+  ** output element is one multiply-add. */
+  int64_t k = a->dim[n->attr.matmul.transpose_a ? 0 : 1];
+  return times(out, 2 * (CC_DIM_IS_SYMBOL(k) ? 1 : k));
 }
 
 int64_t cc_node_flops(const cc_graph *g, const cc_node *n) {
@@ -47,9 +53,14 @@ int64_t cc_node_flops(const cc_graph *g, const cc_node *n) {
   case CC_OP_PICK:
   case CC_OP_ONE_HOT:
   case CC_OP_CAST:
+  case CC_OP_SLOT:
     return 0;
   case CC_OP_CONV2D:
-    return conv2d_flops(g, n, out);
+    return conv2d_flops(g, n, out, 1);
+  case CC_OP_CONV2D_GRAD_INPUT:
+    return conv2d_flops(g, n, input_elements(g, n, 0), 1);
+  case CC_OP_CONV2D_GRAD_FILTER:
+    return conv2d_flops(g, n, input_elements(g, n, 1), 2);
   case CC_OP_MATMUL:
     return matmul_flops(g, n, out);
   /* One comparison or addition per window element of each output. */
@@ -112,6 +123,32 @@ int64_t cc_node_flops(const cc_graph *g, const cc_node *n) {
     return times(input_elements(g, n, 0), 4);
   case CC_OP_ACCURACY:
     return times(input_elements(g, n, 0), 1);
+  /* Other gradients and updates: a few operations per element they write
+  ** (the optimizer's arithmetic is counted as one). */
+  case CC_OP_MAXPOOL_GRAD:
+  case CC_OP_AVGPOOL_GRAD:
+  case CC_OP_BIAS_GRAD:
+  case CC_OP_RELU_GRAD:
+  case CC_OP_SIGMOID_GRAD:
+  case CC_OP_TANH_GRAD:
+  case CC_OP_SUM_TO:
+  case CC_OP_UNREDUCE:
+  case CC_OP_UNREDUCE_MEAN:
+  case CC_OP_REDUCE_MAX_GRAD:
+  case CC_OP_GATHER_GRAD:
+  case CC_OP_PICK_GRAD:
+  case CC_OP_APPLY_UPDATE:
+    return out;
+  case CC_OP_SOFTMAX_GRAD:
+  case CC_OP_LOG_SOFTMAX_GRAD:
+  case CC_OP_BATCHNORM_GRAD_INPUT:
+  case CC_OP_BATCHNORM_GRAD_GAMMA:
+  case CC_OP_SPARSE_XENT_GRAD:
+  case CC_OP_XENT_GRAD:
+  case CC_OP_BCE_GRAD:
+  case CC_OP_MSE_GRAD:
+  case CC_OP_HUBER_GRAD:
+    return times(out, 3);
   case CC_OP_COUNT:
     break;
   }

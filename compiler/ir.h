@@ -89,7 +89,13 @@ typedef union cc_attrs {
   } axis;                /* REDUCE_*, ARGMAX, SOFTMAX, LOG_SOFTMAX, GATHER */
   struct {
     float rate;          /* fraction of elements zeroed during training */
+    int key;             /* RNG stream: the forward node's index, shared by
+                            its gradient so both use one mask */
   } dropout;             /* DROPOUT */
+  struct {
+    int transpose_a;     /* use A^T */
+    int transpose_b;     /* use B^T */
+  } matmul;              /* MATMUL */
   struct {
     float epsilon;       /* added to the variance */
     float momentum;      /* moving-average decay */
@@ -129,6 +135,8 @@ typedef struct cc_node {
   int layer;               /* index in layers, or -1 */
   int param;               /* PARAM: index in params, else -1 */
   int input;               /* INPUT: index in inputs, else -1 */
+  int backward;            /* made by autodiff (gradients, slots, updates);
+                              not part of inference */
 } cc_node;
 
 /* ---------------------------------------------------------------- tables */
@@ -159,6 +167,14 @@ typedef struct cc_param {
   int is_state;           /* updated by the forward pass (batchnorm moving
                              averages), never by the optimizer */
 } cc_param;
+
+/* Optimizer state of one parameter (Adam's m and v, a momentum, ...),
+** zero at the start of training. */
+typedef struct cc_slot {
+  const char *name;   /* "<param>/<slot>", e.g. "dense/kernel/m" */
+  int param;          /* the parameter it belongs to */
+  int node;           /* its SLOT node */
+} cc_slot;
 
 typedef struct cc_layer {
   const char *name;   /* unique: explicit, the assigned variable, or type_n */
@@ -234,6 +250,8 @@ typedef struct cc_entry {
   int n_feeds;         /* entries in feeds */
   cc_copy *copies;     /* STEP: weight copies, in order */
   int n_copies;        /* entries in copies */
+  int *updates;        /* TRAIN: APPLY_UPDATE nodes, run after the fetches */
+  int n_updates;       /* entries in updates */
   nc_span span;        /* the declaration (no location for built-ins) */
 } cc_entry;
 
@@ -245,6 +263,7 @@ typedef struct cc_graph {
   cc_node *nodes;   int n_nodes,   cap_nodes;   /* topological order */
   cc_param *params; int n_params,  cap_params;  /* creation order */
   cc_layer *layers; int n_layers,  cap_layers;  /* creation order */
+  cc_slot *slots;   int n_slots,   cap_slots;   /* made by autodiff */
   cc_input *inputs; int n_inputs,  cap_inputs;  /* declaration order */
   cc_output *outputs; int n_outputs, cap_outputs; /* declaration order */
   cc_entry *entries; int n_entries, cap_entries; /* predict, evaluate,
@@ -255,7 +274,8 @@ typedef struct cc_graph {
 
 void cc_graph_init(cc_graph *g, nc_arena *arena);
 
-/* Appends a node with the given inputs; dtype and shape are left for
+/* Appends a node with the given inputs (as many as the op takes; APPLY_UPDATE
+** takes 2 to 4); dtype and shape are left for
 ** cc_infer. Returns its index, or -1 on out-of-memory. */
 int cc_graph_add_node(cc_graph *g, cc_op op, const int *inputs, int n_inputs,
                       nc_span span);
@@ -299,6 +319,10 @@ int64_t cc_shape_elements_per_example(const cc_shape *shape);
 /* Product of all dims; -1 when any is symbolic. */
 int64_t cc_shape_elements(const cc_shape *shape);
 int cc_shape_equal(const cc_shape *a, const cc_shape *b);
+
+/* For gradient ops: the input whose dtype and shape the result takes, or -1
+** for other ops. */
+int cc_grad_like_input(cc_op op);
 
 /* Multiply-adds counted as 2 FLOPs, per example (leading symbolic dim
 ** excluded) of one forward evaluation of the node. */

@@ -324,6 +324,8 @@ cc_value cc_layer_dropout(cc_lower_ctx *L, const cc_args *args, nc_span span,
   cc_attrs attr;
   memset(&attr, 0, sizeof attr);
   attr.dropout.rate = (float)cc_args_get(args, "rate")->number;
+  /* Each dropout draws its own mask: the stream is its node's index. */
+  attr.dropout.key = L->g->n_nodes;
   return single_node_layer(L, CC_OP_DROPOUT, &attr, args, span, origin,
                            layer_name, scope);
 }

@@ -309,15 +309,17 @@ static int infer_matmul(infer *c) {
   if (a->rank != 2)
     return fail(c, a->rank > 2 ? "did you mean flatten(x)?" : "",
                 "%s expects a rank-2 input, got %s", c->origin, show_in(c, 0));
+  /* Gradients multiply by transposes, contracting over the batch dim. */
+  int ta = c->n->attr.matmul.transpose_a, tb = c->n->attr.matmul.transpose_b;
   if (require_dtype(c, 0, DT(NETC_F32), "input") ||
-      require_concrete(c, 0, 1, "input") ||
+      (!ta && require_concrete(c, 0, 1, "input")) ||
       require_dtype(c, 1, DT(NETC_F32), "kernel") ||
       require_rank(c, 1, 2, "kernel"))
     return -1;
-  if (a->dim[1] != b->dim[0])
+  if (a->dim[ta ? 0 : 1] != b->dim[tb ? 1 : 0])
     return fail(c, "", "%s cannot multiply %s by %s: inner dims differ",
                 c->origin, show_in(c, 0), show_in(c, 1));
-  c->shape = (cc_shape){2, {a->dim[0], b->dim[1]}};
+  c->shape = (cc_shape){2, {a->dim[ta ? 1 : 0], b->dim[tb ? 0 : 1]}};
   return 0;
 }
 
@@ -554,13 +556,61 @@ static int infer_pair_loss(infer *c) {
   return 0;
 }
 
+/* ------------------------------------------------------------- gradients */
+
+int cc_grad_like_input(cc_op op) {
+  switch (op) {
+  case CC_OP_CONV2D_GRAD_INPUT:
+  case CC_OP_CONV2D_GRAD_FILTER:
+  case CC_OP_GATHER_GRAD:
+  case CC_OP_PICK_GRAD:
+  case CC_OP_BATCHNORM_GRAD_GAMMA:
+    return 2;
+  case CC_OP_MAXPOOL_GRAD:
+  case CC_OP_AVGPOOL_GRAD:
+  case CC_OP_BIAS_GRAD:
+  case CC_OP_RELU_GRAD:
+  case CC_OP_SIGMOID_GRAD:
+  case CC_OP_TANH_GRAD:
+  case CC_OP_SOFTMAX_GRAD:
+  case CC_OP_LOG_SOFTMAX_GRAD:
+  case CC_OP_SUM_TO:
+  case CC_OP_UNREDUCE:
+  case CC_OP_UNREDUCE_MEAN:
+  case CC_OP_REDUCE_MAX_GRAD:
+  case CC_OP_BATCHNORM_GRAD_INPUT:
+  case CC_OP_SPARSE_XENT_GRAD:
+  case CC_OP_XENT_GRAD:
+  case CC_OP_BCE_GRAD:
+  case CC_OP_MSE_GRAD:
+  case CC_OP_HUBER_GRAD:
+    return 1;
+  case CC_OP_APPLY_UPDATE:
+    return 0;
+  default:
+    return -1;
+  }
+}
+
+/* Gradient ops are made by autodiff from shapes that were already checked:
+** the result is an f32 tensor shaped like one of the inputs. */
+static int infer_gradient(infer *c, int like) {
+  if (require_dtype(c, 0, DT(NETC_F32), "gradient")) return -1;
+  c->dtype = NETC_F32;
+  c->shape = *shape_of(c, like);
+  return 0;
+}
+
 /* ------------------------------------------------------------- dispatch */
 
 /* Checks what the op rules take for granted: the input count, input
 ** indices, and well-formed input types. */
 static int check_inputs(infer *c, int index) {
   const cc_op_info *info = cc_op_get(c->n->op);
-  if (c->n->n_inputs != info->inputs)
+  /* APPLY_UPDATE is the one op with a variable count: param, grad, slots. */
+  int variable = info->inputs < 0;
+  if (variable ? c->n->n_inputs < 2 || c->n->n_inputs > 4
+               : c->n->n_inputs != info->inputs)
     return fail(c, "", "%s: %s takes %d inputs, got %d", c->origin, info->name,
                 info->inputs, c->n->n_inputs);
   for (int i = 0; i < c->n->n_inputs; i++) {
@@ -605,6 +655,8 @@ static int infer_op(infer *c) {
   case CC_OP_HUBER: return infer_pair_loss(c);
   default: break;
   }
+  int like = cc_grad_like_input(c->n->op);
+  if (like >= 0) return infer_gradient(c, like);
   /* the elementwise families go by flag, so new ops there need no case */
   unsigned flags = cc_op_get(c->n->op)->flags;
   if (flags & CC_OPF_UNARY) return infer_unary(c);

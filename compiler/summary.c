@@ -270,7 +270,8 @@ static void put_train(const cc_graph *g, nc_buf *out) {
   if (t->loss >= 0 && t->loss < g->n_outputs)
     nc_buf_printf(out, " minimizes %s", g->outputs[t->loss].name);
   nc_buf_putc(out, '\n');
-  if (t->schedule) {
+  /* A constant rate is the default and needs no line of its own. */
+  if (t->schedule && (t->n_schedule_args || strcmp(t->schedule, "constant"))) {
     nc_buf_printf(out, "  schedule: %s(", t->schedule);
     put_settings(out, t->schedule_args, t->n_schedule_args);
     nc_buf_puts(out, ")\n");

@@ -113,7 +113,7 @@ static void print_help(FILE *f) {
   fprintf(f, "\noptions:\n"
              "  -h, --help   show this help, or a command's help after it\n"
              "  --version    show the version\n"
-             "\nexit status: 0 on success, 1 when the model has errors or a "
+             "\nexit status: 0 on success, 1 when the model has errors or a\n"
              "file cannot be read or written, 2 on a usage error\n");
 }
 

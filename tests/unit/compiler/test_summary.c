@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/nc_alloc.h"
 #include "compiler/model.h"
 #include "tests/unit/test_case.h"
 
@@ -182,6 +183,7 @@ static int sink_write(const char *data, size_t size, void *user) {
   return s->fail;
 }
 
+/* The report as a NUL-terminated string, released with nc_free. */
 static char *summary_text(void) {
   nc_buf out;
   nc_buf_init(&out);
@@ -267,7 +269,7 @@ static void test_summary_table(void) {
   CU_ASSERT_EQUAL(count_of(text, "\n==================================================================\n"), 2);
   CU_ASSERT_EQUAL(count_of(text, "\n__________________________________________________________________\n"), 8);
   CU_ASSERT_PTR_NULL(strstr(text, " \n"));
-  free(text);
+  nc_free(text);
   model_release();
 }
 
@@ -287,7 +289,7 @@ static void test_summary_costs(void) {
   ** label 1, 3 * 21632 for conv1, 3 * 36864 for conv2, 2 * 9216 for pool
   ** and flatten, 3 * 128, 2 * 10, probs 10, xent 1, acc 1. */
   CHECK_CONTAINS(text, "\nActivation memory per example: 780,484 bytes (762.2 KiB)\n");
-  free(text);
+  nc_free(text);
   model_release();
 }
 
@@ -300,7 +302,7 @@ static void test_summary_outputs(void) {
                        "  output  features  f32[batch,24,24,64]  depends on 18,816 params\n"
                        "  loss    xent      f32[]                depends on 1,199,882 params\n"
                        "  metric  acc       f32[]                depends on 1,199,882 params\n");
-  free(text);
+  nc_free(text);
   model_release();
 }
 
@@ -335,7 +337,7 @@ static void test_summary_train_and_entries(void) {
                        "  predict      predict  feeds image\n"
                        "  train        train    feeds image, label\n"
                        "  sync_target  step     copies 1 weight tensor\n");
-  free(text);
+  nc_free(text);
   model_release();
 }
 
@@ -351,7 +353,7 @@ static void test_summary_wide_names(void) {
   char row[128];
   snprintf(row, sizeof row, "\n%-69s(batch, 28, 28, 1)        0\n", "image (input)");
   CHECK_CONTAINS(text, row);
-  free(text);
+  nc_free(text);
   model_release();
 }
 
@@ -363,7 +365,7 @@ static void test_summary_empty_graph(void) {
   CHECK_CONTAINS(text, "\nFLOPs per example: 0\n");
   CHECK_CONTAINS(text, "\nActivation memory per example: 0 bytes\n");
   CU_ASSERT_PTR_NULL(strstr(text, "Outputs:"));
-  free(text);
+  nc_free(text);
   model_release();
 }
 
@@ -393,7 +395,7 @@ static void test_dot(void) {
   snprintf(edge, sizeof edge, "  n%d -> out2;\n", mnist.xent);
   CHECK_CONTAINS(text, edge);
   CHECK_CONTAINS(text, "  out2 [label=\"loss xent\", shape=doubleoctagon];\n");
-  free(text);
+  nc_free(text);
   model_release();
 }
 
