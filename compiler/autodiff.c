@@ -290,7 +290,7 @@ static int add_update(ad_ctx *a, int param_index, int grad) {
     sn->dtype = NETC_F32;
     sn->shape = g->nodes[p->node].shape;
     sn->name = slot->name ? nc_arena_printf(g->arena, "slot/%s", slot->name) : NULL;
-    sn->param = param_index;
+    sn->param = g->n_slots - 1;
     sn->backward = 1;
     if (!slot->name || !sn->name) {
       a->failed = a->out_of_memory = 1;

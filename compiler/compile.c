@@ -242,3 +242,9 @@ netc_status netc_model_param_counts(const netc_model *model, int64_t *trainable,
   if (frozen) *frozen = f;
   return NETC_OK;
 }
+
+const cc_graph *cc_model_graph(const netc_model *model) { return &model->graph; }
+
+const nc_source_table *cc_model_sources(const netc_model *model) {
+  return &model->sources;
+}

@@ -1,9 +1,11 @@
 /*
 ** dot.c: the graph IR as Graphviz DOT. Each layer is a cluster around the
 ** nodes it made; its weights are listed in the cluster's label rather than
-** drawn as nodes, so that big models stay readable. Inputs are ellipses,
-** constants plain text, and the declared outputs, losses and metrics are
-** extra sink nodes. Node ids are `n<index>`, sinks `out<index>`.
+** drawn as nodes, so that big models stay readable. For the same reason only
+** the inference graph is drawn: the nodes autodiff made for training
+** (gradients, optimizer slots, updates) are counted in a comment. Inputs are
+** ellipses, constants plain text, and the declared outputs, losses and
+** metrics are extra sink nodes. Node ids are `n<index>`, sinks `out<index>`.
 */
 #include "compiler/model.h"
 
@@ -23,6 +25,11 @@ static void put_quoted(nc_buf *out, const char *text) {
     nc_buf_putc(out, *p);
   }
   nc_buf_putc(out, '"');
+}
+
+/* Whether node i is drawn. */
+static int drawn(const cc_graph *g, int i) {
+  return !g->nodes[i].backward && g->nodes[i].op != CC_OP_PARAM;
 }
 
 /* `[label="name\nop\ntype", shape=...]` for node i; `label` is scratch. */
@@ -61,7 +68,7 @@ static void put_layer(const cc_graph *g, int l, nc_buf *out, nc_buf *label) {
   put_quoted(out, nc_buf_str(label));
   nc_buf_puts(out, ";\n    style=rounded;\n    color=gray50;\n");
   for (int i = 0; i < g->n_nodes; i++)
-    if (g->nodes[i].layer == l && g->nodes[i].op != CC_OP_PARAM)
+    if (g->nodes[i].layer == l && drawn(g, i))
       put_node(g, i, out, label, "    ");
   nc_buf_puts(out, "  }\n");
 }
@@ -76,18 +83,23 @@ void cc_write_dot(const cc_graph *g, nc_buf *out) {
                    "  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n"
                    "  edge [fontname=\"Helvetica\", fontsize=9];\n");
   for (int l = 0; l < g->n_layers; l++) put_layer(g, l, out, &label);
+  int training = 0;
   for (int i = 0; i < g->n_nodes; i++) {
     const cc_node *n = &g->nodes[i];
-    if ((n->layer < 0 || n->layer >= g->n_layers) && n->op != CC_OP_PARAM)
+    training += n->backward != 0;
+    if ((n->layer < 0 || n->layer >= g->n_layers) && drawn(g, i))
       put_node(g, i, out, &label, "  ");
   }
   /* Weights are in the cluster labels, so edges from them are left out. */
-  for (int i = 0; i < g->n_nodes; i++)
-    for (int j = 0; j < g->nodes[i].n_inputs; j++) {
-      int from = g->nodes[i].inputs[j];
-      if (g->nodes[from].op != CC_OP_PARAM)
-        nc_buf_printf(out, "  n%d -> n%d;\n", from, i);
-    }
+  for (int i = 0; i < g->n_nodes; i++) {
+    if (!drawn(g, i)) continue;
+    for (int j = 0; j < g->nodes[i].n_inputs; j++)
+      if (drawn(g, g->nodes[i].inputs[j]))
+        nc_buf_printf(out, "  n%d -> n%d;\n", g->nodes[i].inputs[j], i);
+  }
+  if (training)
+    nc_buf_printf(out, "  // %d training nodes (gradients, optimizer slots, "
+                       "updates) are not drawn\n", training);
   for (int i = 0; i < g->n_outputs; i++) {
     const cc_output *o = &g->outputs[i];
     nc_buf_clear(&label);

@@ -133,7 +133,8 @@ typedef struct cc_node {
   cc_attrs attr;           /* per-op attributes */
   nc_span span;            /* the .net text that produced it */
   int layer;               /* index in layers, or -1 */
-  int param;               /* PARAM: index in params, else -1 */
+  int param;               /* PARAM, APPLY_UPDATE: index in params;
+                              SLOT: index in slots; else -1 */
   int input;               /* INPUT: index in inputs, else -1 */
   int backward;            /* made by autodiff (gradients, slots, updates);
                               not part of inference */
@@ -294,6 +295,11 @@ int cc_graph_find_node(const cc_graph *g, const char *name);
 int cc_graph_find_layer(const cc_graph *g, const char *name);
 int cc_graph_find_param(const cc_graph *g, const char *name);
 int cc_graph_find_entry(const cc_graph *g, const char *name);
+
+/* What the runtime reads from a compiled model (compiler/model.h owns the
+** struct): its graph and the source files that spans point into. */
+const cc_graph *cc_model_graph(const netc_model *model);
+const nc_source_table *cc_model_sources(const netc_model *model);
 
 /* ------------------------------------------------------- shape inference */
 

@@ -66,22 +66,18 @@ static int64_t param_elements(const cc_graph *g, int p) {
   return n < 0 ? 0 : n;
 }
 
-/* Extends `mark` from the nodes already marked to everything they read.
-** Inputs come before their users, so one backward sweep is enough. */
-static void mark_upstream(const cc_graph *g, char *mark) {
-  for (int i = g->n_nodes - 1; i >= 0; i--)
-    if (mark[i])
-      for (int j = 0; j < g->nodes[i].n_inputs; j++)
-        mark[g->nodes[i].inputs[j]] = 1;
-}
-
-/* Parameter elements that node `root` depends on, each PARAM counted once. */
+/* Parameter elements that node `root` depends on, each PARAM counted once.
+** Inputs come before their users, so one backward sweep over `mark` (one
+** byte per node) finds everything `root` reads. */
 static int64_t upstream_params(const cc_graph *g, int root, char *mark) {
   memset(mark, 0, (size_t)g->n_nodes);
   mark[root] = 1;
-  mark_upstream(g, mark);
+  for (int i = root; i >= 0; i--)
+    if (mark[i])
+      for (int j = 0; j < g->nodes[i].n_inputs; j++)
+        mark[g->nodes[i].inputs[j]] = 1;
   int64_t total = 0;
-  for (int i = 0; i < g->n_nodes; i++)
+  for (int i = 0; i <= root; i++)
     if (mark[i] && g->nodes[i].op == CC_OP_PARAM && g->nodes[i].param >= 0)
       total += param_elements(g, g->nodes[i].param);
   return total;
@@ -208,17 +204,13 @@ static void put_totals(const cc_graph *g, nc_buf *out, size_t rule) {
   nc_buf_putc(out, '\n');
 }
 
-/* The cost of one example for the forward pass: the nodes that the
-** declared outputs, losses and metrics read (all nodes when there are
-** none), so gradient nodes do not inflate it. */
-static void put_costs(const cc_graph *g, nc_buf *out, char *mark) {
-  memset(mark, g->n_outputs == 0, (size_t)g->n_nodes);
-  for (int i = 0; i < g->n_outputs; i++) mark[g->outputs[i].node] = 1;
-  mark_upstream(g, mark);
+/* The cost of one example for inference: every node but the ones autodiff
+** made for training (gradients, optimizer slots, updates). */
+static void put_costs(const cc_graph *g, nc_buf *out) {
   int64_t flops = 0, bytes = 0;
   for (int i = 0; i < g->n_nodes; i++) {
     const cc_node *n = &g->nodes[i];
-    if (!mark[i]) continue;
+    if (n->backward) continue;
     flops += cc_node_flops(g, n);
     int64_t elements = cc_shape_elements_per_example(&n->shape);
     if (n->op != CC_OP_PARAM && n->op != CC_OP_CONST && elements > 0)
@@ -308,7 +300,7 @@ static void put_entries(const cc_graph *g, nc_buf *out, nc_buf *rows) {
 void cc_write_summary(const cc_graph *g, nc_buf *out) {
   nc_buf rows;
   nc_buf_init(&rows);
-  /* One node mark per node, shared by the reachability walks. */
+  /* One mark per node for upstream_params. */
   char *mark = nc_malloc((size_t)g->n_nodes);
   if (!mark) {
     out->failed = 1;
@@ -317,7 +309,7 @@ void cc_write_summary(const cc_graph *g, nc_buf *out) {
   nc_buf_printf(out, "Model: \"%s\"\n",
                 g->model_name ? g->model_name : "");
   put_totals(g, out, put_layer_table(g, out, &rows));
-  put_costs(g, out, mark);
+  put_costs(g, out);
   put_outputs(g, out, &rows, mark);
   put_train(g, out);
   put_entries(g, out, &rows);

@@ -140,6 +140,74 @@ netc_status netc_model_write_summary(const netc_model *model,
 netc_status netc_model_write_dot(const netc_model *model, netc_write_fn write,
                                  void *user);
 
+/* ---------------------------------------------------------------- tensors */
+
+enum { NETC_MAX_RANK = 8 };
+
+/* A view of row-major data owned by whoever filled it in. */
+typedef struct netc_tensor {
+  netc_dtype dtype;             /* element type */
+  int rank;                     /* number of dims, 0 for a scalar */
+  int64_t dims[NETC_MAX_RANK];  /* sizes */
+  void *data;                   /* the elements */
+} netc_tensor;
+
+/* Number of elements (1 for a scalar). */
+int64_t netc_tensor_elements(const netc_tensor *tensor);
+
+/* One named input value for a run. */
+typedef struct netc_feed {
+  const char *name;    /* an `input` of the model */
+  netc_tensor tensor;  /* its value; read during the call only */
+} netc_feed;
+
+/* --------------------------------------------------------------- sessions */
+
+/* A session: the weights, optimizer state, RNG state and working memory of
+** one model. The model must outlive it. One thread at a time may use a
+** session; several sessions may share a model. */
+typedef struct netc_session netc_session;
+
+typedef struct netc_session_options {
+  uint64_t seed;   /* initializers, dropout and shuffling */
+  int max_batch;   /* largest batch ever fed (every symbolic dim is planned
+                      at this size); 0 = the model's train batch, else 32 */
+  int threads;     /* worker threads; 0 = one per core */
+} netc_session_options;
+
+/* Creates a session and initializes every weight from its initializer
+** (seeded): there is no separate init step. `options` may be NULL. */
+netc_status netc_session_create(const netc_model *model,
+                                const netc_session_options *options,
+                                netc_session **out);
+void netc_session_destroy(netc_session *session);
+
+/* Why the last call on the session failed ("" after a success): names the
+** input, tensor or op and the .net line it comes from. */
+const char *netc_session_error(const netc_session *session);
+
+/* Runs entry point `entry`: "predict", "evaluate", "train" (one optimizer
+** step) or a user step such as "sync_target". Feeds are checked by name,
+** dtype and shape before anything runs. `fetches` names declared outputs,
+** losses and metrics (or any node); results[i] receives a view of the i-th
+** value, borrowed until the next call on the session. */
+netc_status netc_session_run(netc_session *session, const char *entry,
+                             const netc_feed *feeds, int n_feeds,
+                             const char *const *fetches, int n_fetches,
+                             netc_tensor *results);
+
+/* Training steps taken so far. */
+int64_t netc_session_step(const netc_session *session);
+
+/* A copy of weight `name` (e.g. "dense/kernel") into `out` (f32, `count`
+** elements), or NETC_ENOTFOUND / NETC_ESHAPE. */
+netc_status netc_session_get_weight(const netc_session *session,
+                                    const char *name, float *out,
+                                    int64_t count);
+/* Overwrites weight `name` from `values` (`count` f32 elements). */
+netc_status netc_session_set_weight(netc_session *session, const char *name,
+                                    const float *values, int64_t count);
+
 #ifdef __cplusplus
 }
 #endif

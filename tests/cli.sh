@@ -127,11 +127,6 @@ contains err "syntax.net:3:"
 empty out
 expect 1 check "$tmp/no_such_file.net"
 contains err "no_such_file.net"
-for net in "$top_srcdir"/tests/golden/*.net; do
-  [ -f "$net" ] || continue
-  expect 1 check "$net"
-  contains err "error"
-done
 
 if [ "$failures" -ne 0 ]; then
   echo "cli.sh: $failures check(s) failed"

@@ -399,6 +399,27 @@ static void test_dot(void) {
   model_release();
 }
 
+/* Nodes autodiff made for training count in neither the costs nor the
+** drawing. */
+static void test_training_nodes_left_out(void) {
+  build_mnist();
+  int grad = node(CC_OP_RELU_GRAD, "grad/logits", 4, INS(mnist.probs, mnist.probs), DIMS(B, 10));
+  int slot = source(CC_OP_SLOT, "slot/logits/kernel/m", -1, DIMS(128, 10));
+  g->nodes[grad].backward = g->nodes[slot].backward = 1;
+  char *text = summary_text();
+  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+  CHECK_CONTAINS(text, "\nFLOPs per example: 24,139,088 (24.1 MFLOPs)\n");
+  CHECK_CONTAINS(text, "\nActivation memory per example: 780,484 bytes (762.2 KiB)\n");
+  nc_free(text);
+  text = dot_text();
+  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+  CU_ASSERT_PTR_NULL(strstr(text, "grad/logits"));
+  CU_ASSERT_PTR_NULL(strstr(text, "slot/"));
+  CHECK_CONTAINS(text, "  // 2 training nodes (gradients, optimizer slots, updates) are not drawn\n");
+  nc_free(text);
+  model_release();
+}
+
 static void test_public_writers(void) {
   build_mnist();
   sink s = {{0}, 0, 0};
@@ -466,6 +487,7 @@ static const test_case TESTS[] = {
     {"summary widens columns for long names", test_summary_wide_names},
     {"summary of an empty graph", test_summary_empty_graph},
     {"dot export", test_dot},
+    {"training nodes left out", test_training_nodes_left_out},
     {"public writers: status and callback", test_public_writers},
     {"public writers: out of memory", test_out_of_memory},
     {0}};

@@ -1,0 +1,172 @@
+/*
+** session.c: creating and destroying sessions, their weights and their
+** error messages. A session owns one buffer for the weights, one for the
+** optimizer slots, one arena for activations and gradients and one scratch
+** buffer, all sized when it is created (the arena grows only when a new
+** fetch set needs a bigger plan, never during a step).
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/nc_alloc.h"
+#include "runtime/session.h"
+
+netc_status rt_fail(netc_session *s, netc_status status, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->error, sizeof s->error, fmt, ap);
+  va_end(ap);
+  return status;
+}
+
+void rt_location(const netc_session *s, nc_span span, char *buf, size_t size) {
+  const nc_source *src = nc_source_get(s->sources, span.file);
+  if (!src) {
+    snprintf(buf, size, "(no location)");
+    return;
+  }
+  int line, column;
+  nc_source_position(src, span.start, &line, &column);
+  snprintf(buf, size, "%s:%d:%d", src->path, line, column);
+}
+
+int64_t netc_tensor_elements(const netc_tensor *t) {
+  int64_t n = 1;
+  for (int i = 0; t && i < t->rank && i < NETC_MAX_RANK; i++) n *= t->dims[i];
+  return n;
+}
+
+/* The batch the session plans for: the option, else the train setting. */
+static int64_t planned_batch(const cc_graph *g, const netc_session_options *o) {
+  if (o && o->max_batch > 0) return o->max_batch;
+  for (int i = 0; g->train.present && i < g->train.n_settings; i++)
+    if (strcmp(g->train.settings[i].key, "batch") == 0)
+      return (int64_t)g->train.settings[i].value;
+  return 32;
+}
+
+/* Lays weights (or slots) out one after another in one buffer. */
+static float *alloc_tensors(const cc_graph *g, const int *nodes, int count,
+                            size_t **offsets) {
+  size_t total = 0;
+  *offsets = nc_calloc((size_t)count + 1, sizeof **offsets);
+  if (!*offsets) return NULL;
+  for (int i = 0; i < count; i++) {
+    (*offsets)[i] = total;
+    total += (size_t)cc_shape_elements(&g->nodes[nodes[i]].shape);
+  }
+  return nc_calloc(total + 1, sizeof(float));
+}
+
+/* CONST nodes are scalars: their bits are kept per node. */
+static void fill_constants(netc_session *s) {
+  for (int i = 0; i < s->g->n_nodes; i++) {
+    const cc_node *n = &s->g->nodes[i];
+    if (n->op != CC_OP_CONST) continue;
+    if (n->dtype == NETC_I32) {
+      int32_t v = (int32_t)n->attr.constant.value;
+      memcpy(&s->consts[i], &v, sizeof v);
+    } else {
+      float v = (float)n->attr.constant.value;
+      memcpy(&s->consts[i], &v, sizeof v);
+    }
+  }
+}
+
+netc_status netc_session_create(const netc_model *model,
+                                const netc_session_options *options,
+                                netc_session **out) {
+  if (!out) return NETC_EINVAL;
+  *out = NULL;
+  if (!model) return NETC_EINVAL;
+  netc_session *s = nc_calloc(1, sizeof *s);
+  if (!s) return NETC_ENOMEM;
+  s->model = model;
+  s->g = cc_model_graph(model);
+  s->sources = cc_model_sources(model);
+  s->seed = options ? options->seed : 0;
+  s->threads = options ? options->threads : 0;
+  s->max_batch = planned_batch(s->g, options);
+  const cc_graph *g = s->g;
+  int *param_nodes = nc_calloc((size_t)g->n_params + 1, sizeof *param_nodes);
+  int *slot_nodes = nc_calloc((size_t)g->n_slots + 1, sizeof *slot_nodes);
+  if (param_nodes && slot_nodes) {
+    for (int i = 0; i < g->n_params; i++) param_nodes[i] = g->params[i].node;
+    for (int i = 0; i < g->n_slots; i++) slot_nodes[i] = g->slots[i].node;
+    s->params = alloc_tensors(g, param_nodes, g->n_params, &s->param_offset);
+    s->slots = alloc_tensors(g, slot_nodes, g->n_slots, &s->slot_offset);
+  }
+  nc_free(param_nodes);
+  nc_free(slot_nodes);
+  size_t n = (size_t)g->n_nodes + 1;
+  s->consts = nc_calloc(n, sizeof *s->consts);
+  s->value = nc_calloc(n, sizeof *s->value);
+  s->shape = nc_calloc(n, sizeof *s->shape);
+  s->fetch_buffer = nc_calloc(n, sizeof *s->fetch_buffer);
+  s->symbol = nc_calloc((size_t)g->n_symbols + 1, sizeof *s->symbol);
+  if (!s->params || !s->slots || !s->consts || !s->value || !s->shape ||
+      !s->fetch_buffer || !s->symbol) {
+    netc_session_destroy(s);
+    return NETC_ENOMEM;
+  }
+  fill_constants(s);
+  rt_init_params(s);
+  *out = s;
+  return NETC_OK;
+}
+
+void netc_session_destroy(netc_session *s) {
+  if (!s) return;
+  rt_plan_free_all(s);
+  nc_free(s->params);
+  nc_free(s->param_offset);
+  nc_free(s->slots);
+  nc_free(s->slot_offset);
+  nc_free(s->consts);
+  nc_free(s->arena);
+  nc_free(s->scratch);
+  nc_free(s->value);
+  nc_free(s->shape);
+  nc_free(s->fetch_buffer);
+  nc_free(s->symbol);
+  nc_free(s);
+}
+
+const char *netc_session_error(const netc_session *s) {
+  return s ? s->error : "no session";
+}
+
+int64_t netc_session_step(const netc_session *s) { return s ? s->step : 0; }
+
+/* The weight called `name` with `count` elements, or why not. */
+static netc_status find_weight(const netc_session *s, const char *name,
+                               int64_t count, float **data) {
+  if (!s || !name) return NETC_EINVAL;
+  int p = cc_graph_find_param(s->g, name);
+  if (p < 0) return NETC_ENOTFOUND;
+  if (cc_shape_elements(&s->g->nodes[s->g->params[p].node].shape) != count)
+    return NETC_ESHAPE;
+  *data = s->params + s->param_offset[p];
+  return NETC_OK;
+}
+
+netc_status netc_session_get_weight(const netc_session *s, const char *name,
+                                    float *out, int64_t count) {
+  float *data;
+  netc_status st = find_weight(s, name, count, &data);
+  if (st != NETC_OK) return st;
+  if (!out) return NETC_EINVAL;
+  memcpy(out, data, (size_t)count * sizeof *out);
+  return NETC_OK;
+}
+
+netc_status netc_session_set_weight(netc_session *s, const char *name,
+                                    const float *values, int64_t count) {
+  float *data;
+  netc_status st = find_weight(s, name, count, &data);
+  if (st != NETC_OK) return st;
+  if (!values) return NETC_EINVAL;
+  memcpy(data, values, (size_t)count * sizeof *values);
+  return NETC_OK;
+}

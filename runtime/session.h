@@ -1,0 +1,99 @@
+/*
+** session.h: what a netc_session holds, shared by the runtime's files:
+** session.c (creation, weights, errors), init.c (initializers), plan.c
+** (which nodes an entry runs and where their values live), exec.c (one node
+** at a time through the kernels) and run.c (feeds, fetches, a whole step).
+*/
+#ifndef RT_SESSION_H
+#define RT_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/nc_source.h"
+#include "compiler/ir.h"
+#include "netc.h"
+#include "runtime/kernels/kernels.h"
+
+/* Where a node's value lives while an entry runs. */
+typedef enum rt_storage {
+  RT_IN_ARENA,   /* the session arena, at the plan's offset */
+  RT_ALIAS,      /* the same bytes as its first input (reshape, ...) */
+  RT_PARAM,      /* the weight buffer */
+  RT_SLOT,       /* the optimizer-state buffer */
+  RT_CONST,      /* the constants buffer */
+  RT_FEED,       /* the caller's feed */
+  RT_NONE        /* nothing (updates write their parameter in place) */
+} rt_storage;
+
+/* How one entry point runs for one set of fetches. */
+typedef struct rt_plan {
+  int entry;              /* index in the graph's entries */
+  int *fetch;             /* nodes returned to the caller */
+  int n_fetch;            /* entries in fetch */
+  int *order;             /* nodes to execute, ascending (topological) */
+  int n_order;            /* entries in order */
+  unsigned char *storage; /* per node: rt_storage */
+  size_t *offset;         /* per node: byte offset in the arena */
+  size_t arena_bytes;     /* arena size at the planned batch */
+  size_t scratch_floats;  /* scratch the kernels need */
+  int training;           /* dropout and batchnorm in training mode */
+  int loss;               /* train: the loss node (NaN tripwire), else -1 */
+  struct rt_plan *next;   /* other plans of the session */
+} rt_plan;
+
+struct netc_session {
+  const netc_model *model;         /* compiled model (not owned) */
+  const cc_graph *g;               /* its graph */
+  const nc_source_table *sources;  /* for messages with locations */
+  uint64_t seed;                   /* from the options */
+  int64_t max_batch;               /* every symbolic dim is planned at this */
+  int threads;                     /* worker threads */
+  int64_t step;                    /* training steps taken */
+  float *params;                   /* all weights, one buffer */
+  size_t *param_offset;            /* per param: offset in floats */
+  float *slots;                    /* all optimizer slots, one buffer */
+  size_t *slot_offset;             /* per slot: offset in floats */
+  uint32_t *consts;                /* per node: CONST value bits */
+  rt_plan *plans;                  /* built on first use of each fetch set */
+  unsigned char *arena;            /* activations and gradients */
+  size_t arena_bytes;              /* its size */
+  float *scratch;                  /* kernel scratch */
+  size_t scratch_floats;           /* its size */
+  void **value;                    /* per node: its data during a run */
+  cc_shape *shape;                 /* per node: concrete shape during a run */
+  int64_t *symbol;                 /* per symbolic dim: its value this run */
+  int *fetch_buffer;               /* per node: scratch for fetch lookups */
+  rt_optimizer optimizer;          /* the train declaration's optimizer */
+  rt_hyper hyper;                  /* its settings for the current step */
+  float clip_scale;                /* global-norm clipping factor this step */
+  float clip_value;                /* per-element clipping bound, 0 = off */
+  char error[512];                 /* why the last call failed */
+};
+
+/* Records an error message and returns `status`. */
+netc_status rt_fail(netc_session *s, netc_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "file:line:col" of a span, or "" without one, into buf. */
+void rt_location(const netc_session *s, nc_span span, char *buf, size_t size);
+
+/* init.c: fills every weight from its initializer (seeded). */
+void rt_init_params(netc_session *s);
+
+/* plan.c: the plan for an entry and fetch set, built once and cached.
+** NULL after rt_fail (unknown fetch, out of memory). */
+rt_plan *rt_plan_get(netc_session *s, int entry, const int *fetch,
+                     int n_fetch);
+void rt_plan_free_all(netc_session *s);
+/* Elements of a concrete shape. */
+int64_t rt_elements(const cc_shape *shape);
+size_t rt_dtype_size(netc_dtype dtype);
+
+/* exec.c: the geometry of a convolution or pooling node from the concrete
+** shapes of its input x, output y and (convolutions) kernel k. */
+void rt_window_for(const cc_node *n, const cc_shape *x, const cc_shape *y,
+                   const cc_shape *k, rt_window *w);
+/* exec.c: computes node `index` from its inputs' values (shapes known). */
+netc_status rt_exec_node(netc_session *s, const rt_plan *plan, int index);
+
+#endif
