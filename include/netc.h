@@ -208,6 +208,108 @@ netc_status netc_session_get_weight(const netc_session *session,
 netc_status netc_session_set_weight(netc_session *session, const char *name,
                                     const float *values, int64_t count);
 
+/* --------------------------------------------------------------- datasets */
+
+/* Why creating or loading something failed, for calls without a handle to
+** ask. Every function taking one fills it on failure (when not NULL). */
+typedef struct netc_error {
+  char message[512]; /* names the file, record or column and the problem */
+} netc_error;
+
+/* A dataset: named columns (e.g. "image" f32[N,28,28,1], "label" i32[N])
+** with the same number of rows, matched to the model's inputs by name. */
+typedef struct netc_dataset netc_dataset;
+
+netc_status netc_dataset_create(netc_dataset **out);
+void netc_dataset_destroy(netc_dataset *dataset);
+/* Adds a column, copying the data. Its first dim is the row count, which
+** must agree with the columns already there. */
+netc_status netc_dataset_add(netc_dataset *dataset, const char *name,
+                             const netc_tensor *column, netc_error *error);
+int64_t netc_dataset_rows(const netc_dataset *dataset);
+/* A view of a column (borrowed while the dataset lives), or NETC_ENOTFOUND. */
+netc_status netc_dataset_column(const netc_dataset *dataset, const char *name,
+                                netc_tensor *view);
+/* A new dataset with rows [first, first + count) of every column. */
+netc_status netc_dataset_slice(const netc_dataset *dataset, int64_t first,
+                               int64_t count, netc_dataset **out,
+                               netc_error *error);
+
+/* Options of the IDX loader (MNIST and Fashion-MNIST files). */
+typedef struct netc_idx_options {
+  const char *image_column;  /* NULL: "image" */
+  const char *label_column;  /* NULL: "label" */
+  int64_t limit;             /* keep the first `limit` records; 0 = all */
+} netc_idx_options;
+
+/* Loads an IDX image file (u8 [N,H,W], raw or gzip) and its IDX label file
+** (u8 [N]) into a dataset: images f32 [N,H,W,1] scaled to [0,1], labels i32
+** [N]. Magic numbers, dims, counts and file sizes are checked. `options`
+** may be NULL. */
+netc_status netc_dataset_load_idx(const char *images_path,
+                                  const char *labels_path,
+                                  const netc_idx_options *options,
+                                  netc_dataset **out, netc_error *error);
+
+/* --------------------------------------------------------------- training */
+
+typedef enum netc_progress_event {
+  NETC_PROGRESS_BATCH, /* a training batch finished */
+  NETC_PROGRESS_EPOCH  /* an epoch finished (validation figures included) */
+} netc_progress_event;
+
+/* What the progress callback sees. Values are means over the epoch so far,
+** weighted by batch size: the losses and metrics of the train entry, then
+** (at epoch end, with validation data) the same prefixed with "val_". */
+typedef struct netc_progress {
+  netc_progress_event event;  /* why the callback runs */
+  int epoch, epochs;          /* 1-based epoch, total */
+  int64_t batch, batches;     /* 1-based batch in the epoch, total */
+  double seconds;             /* since the epoch started */
+  int n_values;               /* entries in names and values */
+  const char *const *names;   /* "xent", "acc", "val_xent", ... */
+  const double *values;       /* their values */
+} netc_progress;
+
+/* Returns 0 to go on, non-zero to stop training after this batch. */
+typedef int (*netc_progress_fn)(const netc_progress *progress, void *user);
+
+typedef struct netc_fit_options {
+  int epochs;                       /* 0: the model's `with epochs=` (or 1) */
+  int batch_size;                   /* 0: the model's `with batch=` (or 32) */
+  int no_shuffle;                   /* keep the dataset order */
+  const netc_dataset *validation;   /* evaluated after each epoch, or NULL */
+  netc_progress_fn progress;        /* NULL: silent */
+  void *user;                       /* passed to progress */
+} netc_fit_options;
+
+/* Trains on `data` (columns named like the model's inputs). Each epoch is
+** shuffled with the session's seed and the epoch number, so a resumed run
+** sees the same order. The last batch of an epoch may be smaller. */
+netc_status netc_session_fit(netc_session *session, const netc_dataset *data,
+                             const netc_fit_options *options);
+
+/* Evaluates the losses and metrics over `data` (inference mode), writing up
+** to `capacity` means into values and their names into names (borrowed
+** from the model); *count receives how many there are. */
+netc_status netc_session_evaluate(netc_session *session,
+                                  const netc_dataset *data, int batch_size,
+                                  const char **names, double *values,
+                                  int capacity, int *count);
+
+/* Runs "predict" over `data` and copies output `output` (NULL: the first
+** declared output), row after row, into out (f32, `capacity` elements). */
+netc_status netc_session_predict(netc_session *session,
+                                 const netc_dataset *data, int batch_size,
+                                 const char *output, float *out,
+                                 int64_t capacity);
+
+/* Formats a Keras-style progress line such as
+** "1875/1875 [==============================] - 12s 6ms/step - xent: 0.3000 - acc: 0.9000"
+** into buf. Returns the length it needed (like snprintf). */
+int netc_progress_format(const netc_progress *progress, char *buf,
+                         size_t size);
+
 #ifdef __cplusplus
 }
 #endif

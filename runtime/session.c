@@ -5,6 +5,7 @@
 ** buffer, all sized when it is created (the arena grows only when a new
 ** fetch set needs a bigger plan, never during a step).
 */
+#include <cblas.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -112,6 +113,8 @@ netc_status netc_session_create(const netc_model *model,
   }
   fill_constants(s);
   rt_init_params(s);
+  /* OpenBLAS keeps one process-wide pool; the latest session sets it. */
+  if (s->threads > 0) openblas_set_num_threads(s->threads);
   *out = s;
   return NETC_OK;
 }

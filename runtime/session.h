@@ -50,6 +50,8 @@ struct netc_session {
   int64_t max_batch;               /* every symbolic dim is planned at this */
   int threads;                     /* worker threads */
   int64_t step;                    /* training steps taken */
+  int64_t epoch;                   /* data cursor: epochs completed */
+  int64_t epoch_batch;             /* batches done in the current epoch */
   float *params;                   /* all weights, one buffer */
   size_t *param_offset;            /* per param: offset in floats */
   float *slots;                    /* all optimizer slots, one buffer */
