@@ -111,6 +111,9 @@ void nc_diag_vreport(nc_diag_sink *sink, netc_severity severity, nc_span span,
   else if (sink->callback) sink->callback(&d, sink->user);
   nc_buf_release(&message);
   nc_buf_release(&rendered);
+  if (severity == NETC_SEVERITY_ERROR && nc_diag_full(sink))
+    nc_diag_report(sink, NETC_SEVERITY_NOTE, NC_NO_SPAN, NULL,
+                   "stopping after %d errors", sink->errors);
 }
 
 void nc_diag_report(nc_diag_sink *sink, netc_severity severity, nc_span span,

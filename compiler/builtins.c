@@ -229,8 +229,9 @@ static int check_number(bind_ctx *b, const param_spec *p, nc_span span,
     if (!(v > 0) || isinf(v)) need = "a positive number";
   }
   if (!need) return 0;
-  nc_error(b->L->sink, span, "argument '%s' of %s must be %s, got %g", p->name,
-           b->fn, need, v);
+  /* 16 / 2 is 8.0, a float: show it so. */
+  nc_error(b->L->sink, span, "argument '%s' of %s must be %s, got %g%s", p->name,
+           b->fn, need, v, !is_integer && v == floor(v) && fabs(v) < 1e15 ? ".0" : "");
   return -1;
 }
 
@@ -307,20 +308,28 @@ static int convert(bind_ctx *b, const param_spec *p, const gr_expr *e,
     return -1;
   }
   if (strcmp(k, "string") == 0) {
-    if (e->kind == GR_EXPR_STRING && e->u.string[0]) {
+    /* Layer names become HDF5 paths: no '/' and nothing exotic. */
+    int ok = e->kind == GR_EXPR_STRING && e->u.string[0] &&
+             strspn(e->u.string, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                 "0123456789_-.") == strlen(e->u.string);
+    if (ok) {
       out->text = e->u.string;
       return 0;
     }
-    nc_error(b->L->sink, e->span, "argument '%s' of %s must be a non-empty string",
-             p->name, b->fn);
+    nc_error_hint(b->L->sink, e->span, "use letters, digits, '_', '-' and '.'",
+                  "argument '%s' of %s must be a non-empty name string", p->name, b->fn);
     return -1;
   }
   if (strcmp(k, "pair") == 0) return convert_pair(b, p, e, out);
   if (strcmp(k, "shape") == 0) return convert_shape(b, p, e, out);
-  if (strcmp(k, "axis") == 0 && e->kind == GR_EXPR_NAME &&
-      strcmp(e->u.name, "all") == 0) {
-    out->number = CC_AXIS_ALL;
-    return 0;
+  if (strcmp(k, "axis") == 0 && e->kind == GR_EXPR_NAME) {
+    if (strcmp(e->u.name, "all") == 0) {
+      out->number = CC_AXIS_ALL;
+      return 0;
+    }
+    nc_error(b->L->sink, e->span, "argument '%s' of %s must be an integer or all", p->name,
+             b->fn);
+    return -1;
   }
   double v;
   int is_int;
@@ -369,7 +378,7 @@ int cc_bind_signature(cc_lower_ctx *L, cc_scope *scope, const char *fn,
   const gr_arg *given[CC_MAX_ARGS] = {0};
   memset(args, 0, sizeof *args);
   args->count = n;
-  int failed = 0, positional = 0, seen_keyword = 0;
+  int failed = 0, positional = 0, seen_keyword = 0, unknown_keyword = 0;
   const char *names[CC_MAX_ARGS];
   for (int i = 0; i < n; i++) names[i] = specs[i].name;
 
@@ -385,7 +394,7 @@ int cc_bind_signature(cc_lower_ctx *L, cc_scope *scope, const char *fn,
         if (close) snprintf(hint, sizeof hint, "did you mean %s?", close);
         nc_error_hint(b->L->sink, a->keyword->span, close ? hint : NULL,
                       "%s has no argument '%s'", fn, a->keyword->text);
-        failed = 1;
+        failed = unknown_keyword = 1;
         continue;
       }
     } else if (seen_keyword) {
@@ -426,7 +435,7 @@ int cc_bind_signature(cc_lower_ctx *L, cc_scope *scope, const char *fn,
       else if (tensors[i].kind == CC_VAL_TENSOR && like < 0) like = tensors[i].node;
     } else if (specs[i].has_default) {
       apply_default(&specs[i], out);
-    } else {
+    } else if (!unknown_keyword) { /* a misspelt keyword was already reported */
       char hint[160];
       usage_hint(hint, sizeof hint, fn, specs, n);
       nc_error_hint(b->L->sink, call->span, hint, "%s needs argument '%s'",

@@ -37,9 +37,9 @@ static const struct {
   const char *signature; /* its settings */
 } schedules[] = {
     {"constant", ""},
-    {"step", "every:pos factor:posfloat=0.1"},
-    {"exponential", "factor:posfloat every:pos=1"},
-    {"cosine", "steps:pos min_lr:float=0"},
+    {"step_decay", "every:pos factor:posfloat=0.1"},
+    {"exponential_decay", "factor:posfloat every:pos=1"},
+    {"cosine_decay", "steps:pos min_lr:float=0"},
 };
 
 static const char *const train_settings =
@@ -118,7 +118,7 @@ static void lower_schedule(cc_lower_ctx *L, cc_scope *top, const cc_arg *a) {
   }
   if (found < 0) {
     const char *close = nc_suggest(a->text, names, sizeof names / sizeof *names);
-    char hint[96] = "use constant, step, exponential or cosine";
+    char hint[96] = "use constant, step_decay, exponential_decay or cosine_decay";
     if (close) snprintf(hint, sizeof hint, "did you mean %s?", close);
     nc_error_hint(L->sink, a->span, hint, "unknown schedule '%s'", a->text);
     return;
@@ -211,7 +211,10 @@ static int layer_selector(cc_lower_ctx *L, cc_scope *top, const char *name,
 
 static int layer_selected(const cc_graph *g, int i, const char *alias,
                           const char *prefix, int layer) {
-  if (alias) return g->layers[i].scope && strcmp(g->layers[i].scope, alias) == 0;
+  const char *scope = g->layers[i].scope;
+  size_t n = alias ? strlen(alias) : 0;
+  /* "vgg" selects layers of vgg and of the files vgg imports ("vgg.base") */
+  if (alias) return scope && strncmp(scope, alias, n) == 0 && (scope[n] == '\0' || scope[n] == '.');
   if (prefix[0]) return starts_with(g->layers[i].name, prefix);
   return i == layer;
 }
@@ -348,8 +351,9 @@ static cc_entry *add_entry(cc_lower_ctx *L, const char *name, cc_entry_kind kind
 
 static void lower_step(cc_lower_ctx *L, cc_scope *top, const gr_stmt *s) {
   const gr_name *name = &s->u.step.name;
-  static const char *const reserved[] = {"predict", "evaluate", "train"};
-  for (int i = 0; i < 3; i++)
+  /* `train` is a keyword, so only these two can collide. */
+  static const char *const reserved[] = {"predict", "evaluate"};
+  for (int i = 0; i < 2; i++)
     if (strcmp(name->text, reserved[i]) == 0) {
       nc_error(L->sink, name->span, "'%s' is a built-in entry point; choose another name",
                name->text);

@@ -169,14 +169,21 @@ static int require_input(cc_lower_ctx *L, int x, int rank, const char *fn,
                          const char *what, const char *hint, nc_span span) {
   if (cc_is_poisoned(L, x)) return -1;
   const cc_node *n = &L->g->nodes[x];
-  int ok = n->dtype == NETC_F32 && n->shape.rank == rank &&
-           !CC_DIM_IS_SYMBOL(n->shape.dim[rank - 1]);
-  if (ok) return 0;
+  int rank_ok = n->shape.rank == rank;
+  if (rank_ok && n->dtype == NETC_F32 && !CC_DIM_IS_SYMBOL(n->shape.dim[rank - 1]))
+    return 0;
   nc_buf type;
   nc_buf_init(&type);
   cc_format_type(&type, L->g, n->dtype, &n->shape);
-  nc_error_hint(L->sink, span, n->shape.rank > rank ? hint : NULL,
-                "%s expects %s, got %s", fn, what, nc_buf_str(&type));
+  if (!rank_ok)
+    nc_error_hint(L->sink, span, n->shape.rank > rank ? hint : NULL,
+                  "%s expects %s, got %s", fn, what, nc_buf_str(&type));
+  else if (n->dtype != NETC_F32)
+    nc_error_hint(L->sink, span, "use cast(x, f32)", "%s expects an f32 input, got %s",
+                  fn, nc_buf_str(&type));
+  else
+    nc_error(L->sink, span, "%s needs a known size in the last dim, got %s", fn,
+             nc_buf_str(&type));
   nc_buf_release(&type);
   return -1;
 }

@@ -414,10 +414,17 @@ static int bind_block_args(cc_lower_ctx *L, cc_scope *caller, cc_scope *inner,
   for (const gr_name *p = block->u.block.params; p; p = p->next) n_params++;
   const gr_arg *given[64] = {0};
   if (n_params > 64) n_params = 64;
-  int positional = 0, failed = 0;
+  int positional = 0, failed = 0, seen_keyword = 0;
   for (const gr_arg *a = call->u.call.args; a; a = a->next) {
     int slot = -1, i = 0;
+    if (!a->keyword && seen_keyword) {
+      nc_error(L->sink, a->value->span,
+               "positional argument after keyword arguments in block '%s'", name);
+      failed = 1;
+      continue;
+    }
     if (a->keyword) {
+      seen_keyword = 1;
       for (const gr_name *p = block->u.block.params; p && i < n_params; p = p->next, i++)
         if (strcmp(p->text, a->keyword->text) == 0) slot = i;
       if (slot < 0) {
@@ -436,17 +443,21 @@ static int bind_block_args(cc_lower_ctx *L, cc_scope *caller, cc_scope *inner,
       continue;
     }
     if (given[slot]) {
+      const gr_name *p = block->u.block.params;
+      for (int k = 0; k < slot; k++) p = p->next;
       nc_error(L->sink, a->value->span, "parameter '%s' of block '%s' is given twice",
-               a->keyword ? a->keyword->text : "?", name);
+               p->text, name);
       failed = 1;
       continue;
     }
     given[slot] = a;
   }
-  int i = 0;
+  int i = 0, misplaced = failed;
   for (const gr_name *p = block->u.block.params; p && i < n_params; p = p->next, i++) {
     if (!given[i]) {
-      nc_error(L->sink, call->span, "block '%s' needs argument '%s'", name, p->text);
+      /* After a misplaced argument, a "missing" one is only its echo. */
+      if (!misplaced)
+        nc_error(L->sink, call->span, "block '%s' needs argument '%s'", name, p->text);
       failed = 1;
       continue;
     }
@@ -576,6 +587,13 @@ static void lower_input(cc_lower_ctx *L, cc_scope *scope, const gr_stmt *s) {
     shape.dim[shape.rank++] = size;
   }
   int ok = dtype >= 0 && t->rank <= CC_MAX_RANK;
+  double elements = 1;
+  for (int d = 0; d < shape.rank; d++)
+    if (!CC_DIM_IS_SYMBOL(shape.dim[d])) elements *= (double)shape.dim[d];
+  if (ok && elements > (double)(1LL << 40)) {
+    nc_error(L->sink, t->span, "input type is too large (more than 2^40 elements)");
+    ok = 0;
+  }
   for (const gr_name *n = s->u.input.names; n; n = n->next) {
     if (check_redefinition(L, scope, n, "input")) continue;
     int node = cc_graph_add_node(L->g, CC_OP_INPUT, NULL, 0, n->span);
@@ -624,7 +642,8 @@ static void lower_assign(cc_lower_ctx *L, cc_scope *scope, const gr_stmt *s) {
     v = error_value();
   }
   cc_binding *old = cc_scope_own(scope, name->text);
-  if (old && old->warn_unused && !old->used && old->value.kind != CC_VAL_ERROR)
+  if (old && old->warn_unused && !old->used && old->value.kind != CC_VAL_ERROR &&
+      !L->sink->errors)
     nc_warning(L->sink, old->span, "value assigned to '%s' is never used", name->text);
   if (old) old->warn_unused = 0;
   scope_bind(L, scope, name->text, name->span, v, what, 1);
@@ -640,7 +659,8 @@ static void lower_const(cc_lower_ctx *L, cc_scope *scope, const gr_stmt *s) {
                   "const '%s' must be a number known at compile time", name->text);
     v = error_value();
   }
-  scope_bind(L, scope, name->text, name->span, v, "const", scope->alias == NULL);
+  /* Not reported when unused: a library's consts serve blocks not called. */
+  scope_bind(L, scope, name->text, name->span, v, "const", 0);
 }
 
 static void declare_block(cc_lower_ctx *L, cc_scope *scope, const gr_stmt *s) {
@@ -733,7 +753,10 @@ static void lower_body(cc_lower_ctx *L, cc_scope *scope, const gr_stmt *body,
   }
 }
 
+/* Unused names are reported only when everything else compiled: after an
+** error, a name's uses may be in code that never got lowered. */
 static void report_unused(cc_lower_ctx *L, cc_scope *scope) {
+  if (L->sink->errors) return;
   for (int i = 0; i < scope->n_bindings; i++) {
     cc_binding *b = &scope->bindings[i];
     if (b->warn_unused && !b->used && b->value.kind != CC_VAL_ERROR)
@@ -760,8 +783,8 @@ static void lower_import(cc_lower_ctx *L, cc_scope *scope, const gr_stmt *s) {
   }
   for (int i = 0; i < L->n_active_files; i++)
     if (L->active_files[i] == m->file) {
-      nc_error(L->sink, s->u.import.path_span, "'%s' imports itself (an import cycle)",
-               s->u.import.path);
+      nc_error_hint(L->sink, s->u.import.path_span, "files cannot import each other in a circle",
+                    "import cycle: '%s' is already being imported", s->u.import.path);
       scope_bind(L, scope, alias->text, alias->span, error_value(), "import", 0);
       return;
     }
@@ -769,8 +792,16 @@ static void lower_import(cc_lower_ctx *L, cc_scope *scope, const gr_stmt *s) {
     nc_error(L->sink, s->u.import.path_span, "imports nested too deeply");
     return;
   }
-  cc_scope *inner = scope_new(L, NULL, "", alias->text, m->file);
-  if (!inner) return;
+  /* An import inside an imported file is known by both aliases, so that
+  ** `freeze outer` also freezes what outer's blocks take from inner. */
+  const char *qualified = scope->alias
+                              ? nc_arena_printf(L->g->arena, "%s.%s", scope->alias, alias->text)
+                              : alias->text;
+  cc_scope *inner = qualified ? scope_new(L, NULL, "", qualified, m->file) : NULL;
+  if (!inner) {
+    L->out_of_memory = 1;
+    return;
+  }
   L->active_files[L->n_active_files++] = m->file;
   declare_blocks(L, inner, m->stmts);
   for (const gr_stmt *t = m->stmts; t && !L->out_of_memory; t = t->next) {

@@ -131,6 +131,17 @@ static const char *show_shape(infer *c, const cc_shape *shape) {
   return keep_text(c, &b);
 }
 
+/* A reshape target as the user wrote it: [-1, 5] (0 is the inferred dim). */
+static const char *show_target(infer *c, const cc_shape *target) {
+  nc_buf b;
+  nc_buf_init(&b);
+  nc_buf_putc(&b, '[');
+  for (int i = 0; i < target->rank; i++)
+    nc_buf_printf(&b, "%s%" PRId64, i ? ", " : "", target->dim[i] ? target->dim[i] : -1);
+  nc_buf_putc(&b, ']');
+  return keep_text(c, &b);
+}
+
 static const char *show_in(infer *c, int i) {
   return show_type(c, c->in[i]->dtype, &c->in[i]->shape);
 }
@@ -361,8 +372,7 @@ static int infer_reshape(infer *c) {
   }
   if (!fits || (infer_at < 0 ? known != have : have % known != 0))
     return fail(c, "", "%s cannot turn %s (%" PRId64 " elements per example) "
-                "into %s", c->origin, show_in(c, 0), have,
-                show_shape(c, &out));
+                "into %s", c->origin, show_in(c, 0), have, show_target(c, target));
   if (infer_at >= 0) out.dim[infer_at] = have / known;
   c->shape = out;
   return 0;
@@ -412,6 +422,10 @@ static int infer_softmax(infer *c) {
 
 /* BINARY and COMPARE ops; comparisons yield bool. */
 static int infer_binary(infer *c) {
+  for (int i = 0; i < 2; i++)
+    if (c->in[i]->dtype == NETC_BOOL)
+      return fail(c, "use where(condition, a, b), or cast(x, f32) for 0 and 1",
+                  "%s does not take bool operands, got %s", c->origin, show_in(c, i));
   if (require_same_dtype(c, 0, 1) ||
       require_dtype(c, 0, DT_NUMERIC, "operands"))
     return -1;

@@ -27,7 +27,11 @@ typedef struct gr_parse_ctx {
   int depth;                    /* open ( and [ (newlines inside are ignored) */
   char open_char[GR_MAX_OPEN];  /* innermost-last open brackets */
   uint32_t open_at[GR_MAX_OPEN];/* their offsets */
+  uint32_t brace_at[GR_MAX_OPEN]; /* offsets of open '{' */
+  int braces;                   /* open '{' */
   int errors;                   /* syntax and lexical errors in this file */
+  int64_t quiet_until;          /* syntax errors starting at or before this
+                                   offset follow a lexical error: not shown */
   int out_of_memory;            /* an allocation failed; parsing stops */
   jmp_buf on_out_of_memory;     /* where the scanner unwinds to on OOM */
 } gr_parse_ctx;

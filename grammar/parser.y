@@ -428,6 +428,7 @@ static void gr_yyerror(const nc_span *loc, yyscan_t scanner,
                        gr_parse_ctx *ctx, const char *message) {
   (void)scanner;
   ctx->errors++;
+  if ((int64_t)loc->start <= ctx->quiet_until) return;
   if (strcmp(message, "memory exhausted") == 0)
     nc_error_hint(ctx->sink, *loc, "split it into several statements",
                   "program nested too deeply (more than %d levels)",
@@ -465,7 +466,11 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
   nc_buf msg;
   nc_buf_init(&msg);
   nc_buf_puts(&msg, "unexpected ");
-  if (found == YYSYMBOL_IDENT || found == YYSYMBOL_NUMBER) {
+  int at_end = found == YYSYMBOL_YYEOF ||
+               (found == YYSYMBOL_NEWLINE && ctx->at_eof_newline);
+  if (at_end) {
+    nc_buf_puts(&msg, "end of file");
+  } else if (found == YYSYMBOL_IDENT || found == YYSYMBOL_NUMBER) {
     const nc_source *src = ctx->source;
     symbol_text(&msg, found);
     nc_buf_puts(&msg, " '");
@@ -481,11 +486,14 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
     const char *name = yysymbol_name(expected[i]);
     if (name[0] == '\'' && name[1] == closer && name[2] == '\'') closes = 1;
   }
+  int line, col;
   if (closes) {
-    int line, col;
     nc_source_position(ctx->source, open_at, &line, &col);
     nc_buf_printf(&msg, ", expected '%c' to close '%c' at %d:%d", closer,
                   closer == ')' ? '(' : '[', line, col);
+  } else if (at_end && ctx->braces > 0 && ctx->braces <= GR_MAX_OPEN) {
+    nc_source_position(ctx->source, ctx->brace_at[ctx->braces - 1], &line, &col);
+    nc_buf_printf(&msg, ", expected '}' to close '{' at %d:%d", line, col);
   } else if (n > 0) {
     nc_buf_puts(&msg, ", expected ");
     for (int i = 0; i < n; i++) {
@@ -524,6 +532,7 @@ int gr_parse(nc_arena *arena, const nc_source_table *sources, int file,
   ctx->source = src;
   ctx->file = file;
   ctx->module = module;
+  ctx->quiet_until = -1;
   module->file = file;
   yyscan_t scanner = NULL;
   if (gr_yylex_init_extra(ctx, &scanner) != 0) return -2;
@@ -534,6 +543,7 @@ int gr_parse(nc_arena *arena, const nc_source_table *sources, int file,
   }
   gr_yylex_destroy(scanner);
   *out = module;
-  if (ctx->out_of_memory || result == 2) return -2;
+  /* result 2 is also bison's full stack, already reported as too deep */
+  if (ctx->out_of_memory) return -2;
   return (result != 0 || ctx->errors) ? -1 : 0;
 }

@@ -183,10 +183,10 @@ static double scheduled_lr(const cc_train *t, int64_t step) {
   const cc_setting *a = t->schedule_args;
   int n = t->n_schedule_args;
   if (!t->schedule || strcmp(t->schedule, "constant") == 0) return lr;
-  if (strcmp(t->schedule, "step") == 0)
+  if (strcmp(t->schedule, "step_decay") == 0)
     return lr * pow(setting(a, n, "factor", 0.1),
                     floor(done / setting(a, n, "every", 1)));
-  if (strcmp(t->schedule, "exponential") == 0)
+  if (strcmp(t->schedule, "exponential_decay") == 0)
     return lr * pow(setting(a, n, "factor", 1), done / setting(a, n, "every", 1));
   /* cosine decay to min_lr over `steps`, then flat */
   double steps = setting(a, n, "steps", 1), min_lr = setting(a, n, "min_lr", 0);
