@@ -298,11 +298,12 @@ netc_status netc_session_evaluate(netc_session *session,
                                   int capacity, int *count);
 
 /* Runs "predict" over `data` and copies output `output` (NULL: the first
-** declared output), row after row, into out (f32, `capacity` elements). */
+** declared output), row after row, into out (f32, `capacity` elements);
+** *written (when not NULL) receives the number of floats written. */
 netc_status netc_session_predict(netc_session *session,
                                  const netc_dataset *data, int batch_size,
                                  const char *output, float *out,
-                                 int64_t capacity);
+                                 int64_t capacity, int64_t *written);
 
 /* Formats a Keras-style progress line such as
 ** "1875/1875 [==============================] - 12s 6ms/step - xent: 0.3000 - acc: 0.9000"

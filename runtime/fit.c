@@ -152,7 +152,8 @@ netc_status netc_session_evaluate(netc_session *s, const netc_dataset *data,
 
 netc_status netc_session_predict(netc_session *s, const netc_dataset *data,
                                  int batch_size_option, const char *output,
-                                 float *out, int64_t capacity) {
+                                 float *out, int64_t capacity, int64_t *written_out) {
+  if (written_out) *written_out = 0;
   if (!s || !data || !out) return NETC_EINVAL;
   int entry = cc_graph_find_entry(s->g, "predict");
   int node = -1;
@@ -184,6 +185,7 @@ netc_status netc_session_predict(netc_session *s, const netc_dataset *data,
     }
     memcpy(out + written, result.data, (size_t)n * sizeof *out);
     written += n;
+    if (written_out) *written_out = written;
   }
   batcher_release(&b);
   return st;

@@ -1,7 +1,9 @@
 #!/bin/sh
 # cli.sh: end-to-end checks of the netc command line: exit codes (0 ok,
-# 1 failure, 2 usage), the summary figures of the reference models, and DOT
-# output that Graphviz accepts. Run by `make check`, which sets top_srcdir
+# 1 failure, 2 usage), the summary figures of the reference models, DOT
+# output that Graphviz accepts, and a short training run and a samples PNG
+# on Fashion-MNIST (skipped when the dataset-fashion-mnist package is not
+# installed). Run by `make check`, which sets top_srcdir
 # and top_builddir; to add a check, call `expect` and then `contains`.
 
 : "${top_srcdir:=.}"
@@ -127,6 +129,83 @@ contains err "syntax.net:3:"
 empty out
 expect 1 check "$tmp/no_such_file.net"
 contains err "no_such_file.net"
+
+# ------------------------------------------------- train, samples
+
+expect 0 train --help
+contains out "usage: netc train"
+contains out "--validation-split F"
+expect 0 samples --help
+contains out "usage: netc samples"
+expect 2 train "$models/mnist.net"
+contains err "train needs --data DIR"
+expect 2 samples
+contains err "samples needs --data DIR"
+expect 2 train "$models/mnist.net" --data "$tmp" --bogus
+contains err "unknown option '--bogus'"
+expect 2 train "$models/mnist.net" --data "$tmp" --epochs two
+contains err "--epochs needs a whole number, got 'two'"
+expect 2 train "$models/mnist.net" --data "$tmp" --batch 0
+contains err "--batch must be from 1"
+expect 2 train "$models/mnist.net" --data "$tmp" --validation-split 1
+expect 2 train --data "$tmp"
+contains err "train needs a .net file"
+expect 2 samples --data "$tmp" "$models/mnist.net"
+contains err "unexpected argument"
+expect 2 samples --data "$tmp" --count=0
+expect 1 train "$models/mnist.net" --data "$tmp/no/such/dir"
+contains err "$tmp/no/such/dir"
+empty out
+expect 1 samples --data "$tmp/no/such/dir"
+contains err "$tmp/no/such/dir"
+expect 1 train "$models/mnist.net" --data "$tmp"
+contains err "$tmp/train-images-idx3-ubyte"
+
+fashion=/usr/share/datasets/fashion-mnist
+if [ -d "$fashion" ]; then
+  expect 0 train "$models/mnist.net" --data "$fashion" --epochs 1 \
+    --limit 640 --test-limit 200 --batch 32
+  contains out "train on 640 images, test on 200"
+  contains out "predictions before training (first 5 test images):"
+  contains out "Epoch 1/1"
+  contains out "20/20 [==============================]"
+  contains out "test xent: "
+  contains out " - test acc: "
+  contains out "images/s"
+  contains out "predictions after training (first 5 test images):"
+  contains out "true: Ankle boot"
+  # not a terminal: the epoch's last line only, no redrawing
+  [ "$(grep -c '^20/20 ' "$tmp/out")" -eq 1 ] ||
+    fail "$what: expected one progress line per epoch"
+  ! grep -q "$(printf '\r')" "$tmp/out" ||
+    fail "$what: carriage returns on standard output, which is no terminal"
+
+  expect 0 train "$models/mnist.net" --data "$fashion" --epochs 1 \
+    --limit 128 --test-limit 16 --batch 32 --validation-split 0.25
+  contains out "train on 96 images, validate on 32, test on 16"
+  contains out " - val_acc: "
+  expect 1 train "$models/cartpole_dqn.net" --data "$fashion" --limit 32 \
+    --test-limit 8
+  contains err "no column 'state' for input 'state'"
+  contains err "hint: netc train feeds"
+
+  expect 0 samples --data "$fashion" -o "$tmp/samples.png"
+  contains out "wrote $tmp/samples.png: the first 32 training images"
+  contains out "Ankle boot"
+  signature=$(od -An -tx1 -N8 "$tmp/samples.png" | tr -d ' \n')
+  [ "$signature" = 89504e470d0a1a0a ] ||
+    fail "$what: no PNG signature in samples.png (got '$signature')"
+  if command -v file >/dev/null 2>&1; then
+    file "$tmp/samples.png" | grep -q 'PNG image data' ||
+      fail "$what: file(1) says: $(file "$tmp/samples.png")"
+  else
+    echo "SKIP: file(1) not found, samples.png checked by signature only"
+  fi
+  expect 1 samples --data "$fashion" -o "$tmp/no/such/dir/samples.png"
+  contains err "cannot write $tmp/no/such/dir/samples.png"
+else
+  echo "SKIP: $fashion not found, train and samples not run on data"
+fi
 
 if [ "$failures" -ne 0 ]; then
   echo "cli.sh: $failures check(s) failed"

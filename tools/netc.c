@@ -1,34 +1,128 @@
 /*
 ** netc.c: the `netc` command-line tool. A thin client of netc.h, and the
-** only code in the project that prints or exits. Each command compiles one
-** .net file and then reports on it; the table `commands` lists them.
+** only code in the project that prints or exits. Most commands compile one
+** .net file and then report on it or train it; `samples` only reads data.
+** Two tables drive everything: `commands` lists the commands and the
+** options each accepts, `options` how each option is parsed and described.
 ** Exit status: 0 on success, 1 on a failure (the model has errors, a file
-** cannot be read or written), 2 on a usage error.
+** cannot be read or written, training fails), 2 on a usage error.
 */
+#define _POSIX_C_SOURCE 200809L /* access, fileno, isatty, stat */
+
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "netc.h"
+#include "png_grid.h"
 
-enum { EXIT_USAGE = 2 };
+enum {
+  EXIT_USAGE = 2,
+  PATH_SIZE = 4096,  /* the longest data file name accepted */
+  CLASSES = 10,      /* classes of MNIST and Fashion-MNIST */
+  SHOWN = 5,         /* test images predicted before and after training */
+  MAX_VALUES = 16,   /* losses and metrics reported after training */
+  GRID_COLUMNS = 8,  /* images per row of the samples grid */
+  GRID_SCALE = 2,    /* magnification of each image in the grid */
+  DEFAULT_COUNT = 32 /* images in the samples grid */
+};
 
-/* What the command line asked for, after the command name. */
+/* What the command line asked for, after the command name. Numbers left at
+** 0 mean "the default" (the model's setting where it has one). */
 typedef struct args {
-  const char *file;   /* the .net file */
-  const char *output; /* -o FILE, or NULL for standard output */
+  const char *file;        /* the .net file */
+  const char *output;      /* -o FILE, or NULL for the default */
+  const char *data;        /* --data DIR: the IDX files */
+  int64_t epochs;          /* --epochs N */
+  int64_t batch;           /* --batch N */
+  int64_t seed;            /* --seed S */
+  int64_t threads;         /* --threads T; 0 = one per core */
+  int64_t limit;           /* --limit N training records; 0 = all */
+  int64_t test_limit;      /* --test-limit N test records; 0 = all */
+  int64_t count;           /* --count N images in the samples grid */
+  double validation_split; /* --validation-split F; 0 = no validation */
+  int test;                /* --test: samples from the test set */
 } args;
 
+typedef enum option_kind {
+  OPTION_FLAG,    /* no value; sets an int to 1 */
+  OPTION_STRING,  /* a file or folder name (const char *) */
+  OPTION_INT,     /* a whole number in [min, max] (int64_t) */
+  OPTION_FRACTION /* a number in [0, 1) (double) */
+} option_kind;
+
+/* Bits naming the options, for `command.options` and `command.required`. */
+enum {
+  OPT_OUTPUT = 1 << 0,
+  OPT_DATA = 1 << 1,
+  OPT_EPOCHS = 1 << 2,
+  OPT_BATCH = 1 << 3,
+  OPT_SEED = 1 << 4,
+  OPT_THREADS = 1 << 5,
+  OPT_LIMIT = 1 << 6,
+  OPT_TEST_LIMIT = 1 << 7,
+  OPT_SPLIT = 1 << 8,
+  OPT_COUNT = 1 << 9,
+  OPT_TEST = 1 << 10
+};
+
+typedef struct option {
+  unsigned bit;       /* its OPT_ bit */
+  const char *name;   /* as typed: "-o", "--epochs" */
+  const char *value;  /* the value's name in the help, NULL for a flag */
+  option_kind kind;   /* how the value is parsed */
+  int64_t min, max;   /* the range of an OPTION_INT */
+  size_t offset;      /* where the value goes in `args` */
+  const char *help;   /* one line, lowercase */
+} option;
+
+static const option options[] = {
+    {OPT_OUTPUT, "-o", "FILE", OPTION_STRING, 0, 0, offsetof(args, output),
+     "write to FILE"},
+    {OPT_DATA, "--data", "DIR", OPTION_STRING, 0, 0, offsetof(args, data),
+     "folder with the IDX files train-* and t10k-* (or *.gz)"},
+    {OPT_EPOCHS, "--epochs", "N", OPTION_INT, 1, INT32_MAX,
+     offsetof(args, epochs), "passes over the training images (default: "
+                             "the model's)"},
+    {OPT_BATCH, "--batch", "N", OPTION_INT, 1, INT32_MAX,
+     offsetof(args, batch), "images per step (default: the model's)"},
+    {OPT_SEED, "--seed", "S", OPTION_INT, 0, INT64_MAX, offsetof(args, seed),
+     "seed of the initializers, dropout and shuffling (default 0)"},
+    {OPT_THREADS, "--threads", "T", OPTION_INT, 0, 1024,
+     offsetof(args, threads), "worker threads (default: one per core)"},
+    {OPT_LIMIT, "--limit", "N", OPTION_INT, 1, INT64_MAX,
+     offsetof(args, limit), "use only the first N training images"},
+    {OPT_TEST_LIMIT, "--test-limit", "N", OPTION_INT, 1, INT64_MAX,
+     offsetof(args, test_limit), "use only the first N test images"},
+    {OPT_SPLIT, "--validation-split", "F", OPTION_FRACTION, 0, 0,
+     offsetof(args, validation_split),
+     "validate on the last fraction F of the training images"},
+    {OPT_COUNT, "--count", "N", OPTION_INT, 1, 1024, offsetof(args, count),
+     "images in the grid (default 32)"},
+    {OPT_TEST, "--test", NULL, OPTION_FLAG, 0, 0, offsetof(args, test),
+     "take the images from the test set"},
+};
+enum { N_OPTIONS = sizeof options / sizeof *options };
+
 typedef struct command {
-  const char *name;    /* as typed */
-  const char *usage;   /* the arguments after the name */
-  const char *help;    /* one line, lowercase */
-  const char *options; /* extra help lines, or NULL */
-  int takes_output;    /* accepts -o FILE */
-  int (*run)(const netc_model *model, const args *a); /* returns exit status */
+  const char *name;   /* as typed */
+  const char *usage;  /* the arguments after the name */
+  const char *help;   /* one line, lowercase */
+  const char *details; /* more help lines for `netc CMD --help`, or NULL */
+  unsigned options;   /* OPT_ bits of the options it accepts */
+  unsigned required;  /* OPT_ bits of those it cannot do without */
+  int takes_model;    /* needs a .net file, compiled before `run` */
+  int (*run)(const netc_model *model, const args *a); /* the exit status;
+                                                          model NULL unless
+                                                          takes_model */
 } command;
 
 /* The netc_write_fn of every report: `user` is the FILE. */
@@ -64,6 +158,77 @@ static int finish_output(FILE *f, const char *name, netc_status status) {
   return EXIT_FAILURE;
 }
 
+/* Reports a failed call on session `s`, in the session's words when it
+** has some; returns the exit status. */
+static int session_failure(const netc_session *s, netc_status status) {
+  fflush(stdout); /* what came before stays before, in a shared log */
+  const char *why = netc_session_error(s);
+  fprintf(stderr, "netc: %s\n", why && *why ? why : netc_strerror(status));
+  return EXIT_FAILURE;
+}
+
+/* ------------------------------------------------------------- data */
+
+static const char *const fashion_names[CLASSES] = {
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+static const char *const digit_names[CLASSES] = {"0", "1", "2", "3", "4",
+                                                 "5", "6", "7", "8", "9"};
+
+/* Fashion-MNIST's class names when the folder's name says "fashion", the
+** digits otherwise (both datasets use the same files and labels 0-9). */
+static const char *const *class_names(const char *dir) {
+  for (const char *p = dir; *p; p++)
+    if (strncasecmp(p, "fashion", 7) == 0) return fashion_names;
+  return digit_names;
+}
+
+static const char *class_name(const char *const *names, int label) {
+  return label >= 0 && label < CLASSES ? names[label] : "?";
+}
+
+/* DIR/PREFIX-KIND.gz into `path` when that file exists, else DIR/PREFIX-KIND
+** (the loader reads both). Returns 0 when the name does not fit. */
+static int data_file(char *path, const char *dir, const char *prefix,
+                     const char *kind) {
+  int n = snprintf(path, PATH_SIZE, "%s/%s-%s.gz", dir, prefix, kind);
+  if (n < 0 || n >= PATH_SIZE) return 0;
+  if (access(path, F_OK) != 0) path[n - 3] = '\0';
+  return 1;
+}
+
+/* Loads the IDX pair PREFIX-images-idx3-ubyte / PREFIX-labels-idx1-ubyte of
+** folder `dir` ("train" or "t10k"), keeping the first `limit` records (0:
+** all). The columns are "image" and "label", the input names of a model
+** such as models/mnist.net. Prints why and returns NULL on failure. */
+static netc_dataset *load_idx(const char *dir, const char *prefix,
+                              int64_t limit) {
+  struct stat st;
+  const char *why = stat(dir, &st) != 0  ? strerror(errno)
+                    : !S_ISDIR(st.st_mode) ? "not a folder"
+                                           : NULL;
+  if (why) {
+    fprintf(stderr, "netc: data folder %s: %s\n", dir, why);
+    return NULL;
+  }
+  char images[PATH_SIZE], labels[PATH_SIZE];
+  if (!data_file(images, dir, prefix, "images-idx3-ubyte") ||
+      !data_file(labels, dir, prefix, "labels-idx1-ubyte")) {
+    fprintf(stderr, "netc: data folder %s: name too long\n", dir);
+    return NULL;
+  }
+  netc_idx_options o = {NULL, NULL, limit};
+  netc_error error = {""};
+  netc_dataset *d = NULL;
+  netc_status status = netc_dataset_load_idx(images, labels, &o, &d, &error);
+  if (status != NETC_OK)
+    fprintf(stderr, "netc: %s\n",
+            error.message[0] ? error.message : netc_strerror(status));
+  return d;
+}
+
+/* ------------------------------------------------ check, summary, dot */
+
 static int run_check(const netc_model *model, const args *a) {
   int64_t trainable = 0, frozen = 0;
   netc_status status = netc_model_param_counts(model, &trainable, &frozen);
@@ -93,33 +258,300 @@ static int run_dot(const netc_model *model, const args *a) {
   return finish_output(f, a->output ? a->output : "standard output", status);
 }
 
+/* ------------------------------------------------------------ train */
+
+/* The progress callback's state. On a terminal the bar is redrawn in place
+** (throttled, so a fast epoch does not flood it); otherwise only the line
+** of each finished epoch is printed, which keeps logs short. */
+typedef struct progress_view {
+  int tty;          /* stdout is a terminal */
+  int drawn;        /* length of the bar on screen, to blank its tail */
+  double drawn_at;  /* the epoch's seconds when it was drawn */
+  double seconds;   /* wall time of the finished epochs */
+  int epochs;       /* finished epochs */
+} progress_view;
+
+static int on_progress(const netc_progress *p, void *user) {
+  enum { LINE = 1024 };
+  static const double redraw_seconds = 0.1;
+  progress_view *v = user;
+  int epoch_end = p->event == NETC_PROGRESS_EPOCH;
+  if (!epoch_end && p->batch == 1) printf("Epoch %d/%d\n", p->epoch, p->epochs);
+  if (epoch_end) {
+    v->seconds += p->seconds;
+    v->epochs++;
+  } else if (!v->tty ||
+             (p->batch > 1 && p->seconds - v->drawn_at < redraw_seconds)) {
+    return 0;
+  }
+  char line[LINE];
+  int n = netc_progress_format(p, line, sizeof line);
+  if (n < 0) return 0;
+  if (n >= LINE) n = LINE - 1;
+  if (v->tty) {
+    printf("\r%s%*s", line, v->drawn > n ? v->drawn - n : 0, "");
+    v->drawn = epoch_end ? 0 : n;
+    v->drawn_at = p->seconds;
+  } else {
+    fputs(line, stdout);
+  }
+  if (epoch_end) putchar('\n');
+  fflush(stdout);
+  return 0;
+}
+
+/* Predicts the first SHOWN images of `test` and prints each guess, its
+** probability and the true class, `when` ("before"/"after") training. */
+static netc_status show_predictions(netc_session *s, const netc_dataset *test,
+                                    int batch, const char *const *names,
+                                    const char *when) {
+  int64_t rows = netc_dataset_rows(test);
+  if (rows > SHOWN) rows = SHOWN;
+  netc_dataset *first = NULL;
+  netc_tensor labels;
+  float probs[SHOWN * CLASSES] = {0};
+  int64_t written = 0;
+  netc_status st = netc_dataset_slice(test, 0, rows, &first, NULL);
+  if (st == NETC_OK) st = netc_dataset_column(first, "label", &labels);
+  if (st == NETC_OK)
+    st = netc_session_predict(s, first, batch, NULL, probs, rows * CLASSES, &written);
+  if (st == NETC_OK && written != rows * CLASSES) {
+    fprintf(stderr, "netc: the model's first output has %lld values per image, not %d "
+            "class probabilities\n", (long long)(rows ? written / rows : 0), CLASSES);
+    st = NETC_ESHAPE;
+  }
+  if (st == NETC_OK) {
+    printf("predictions %s training (first %lld test images):\n", when,
+           (long long)rows);
+    int right = 0;
+    for (int64_t r = 0; r < rows; r++) {
+      const float *p = probs + r * CLASSES;
+      int best = 0;
+      for (int k = 1; k < CLASSES; k++)
+        if (p[k] > p[best]) best = k;
+      int truth = ((const int32_t *)labels.data)[r];
+      right += best == truth;
+      printf("  %lld. %-12s %.3f   true: %s\n", (long long)r + 1,
+             class_name(names, best), (double)p[best],
+             class_name(names, truth));
+    }
+    printf("  %d of %lld right\n", right, (long long)rows);
+  }
+  netc_dataset_destroy(first);
+  return st;
+}
+
+/* Splits off the last `fraction` of `*train` as validation data; *train is
+** replaced by the rest. Prints why and returns NULL on failure. */
+static netc_dataset *split_validation(netc_dataset **train, double fraction) {
+  int64_t rows = netc_dataset_rows(*train);
+  int64_t held = (int64_t)((double)rows * fraction);
+  if (held < 1 || held >= rows) {
+    fprintf(stderr, "netc: --validation-split %g of %lld images leaves no "
+                    "validation or no training images\n",
+            fraction, (long long)rows);
+    return NULL;
+  }
+  netc_error error = {""};
+  netc_dataset *rest = NULL, *validation = NULL;
+  if (netc_dataset_slice(*train, 0, rows - held, &rest, &error) != NETC_OK ||
+      netc_dataset_slice(*train, rows - held, held, &validation, &error) !=
+          NETC_OK) {
+    fprintf(stderr, "netc: %s\n", error.message[0] ? error.message
+                                                   : "out of memory");
+    netc_dataset_destroy(rest);
+    return NULL;
+  }
+  netc_dataset_destroy(*train);
+  *train = rest;
+  return validation;
+}
+
+/* Prints "test xent: 0.3012 - test acc: 0.8905". */
+static netc_status report_test(netc_session *s, const netc_dataset *test,
+                               int batch) {
+  const char *names[MAX_VALUES];
+  double values[MAX_VALUES];
+  int count = 0;
+  netc_status st = netc_session_evaluate(s, test, batch, names, values,
+                                         MAX_VALUES, &count);
+  if (st != NETC_OK) return st;
+  for (int i = 0; i < count && i < MAX_VALUES; i++)
+    printf("%stest %s: %.4f", i ? " - " : "", names[i], values[i]);
+  putchar('\n');
+  return NETC_OK;
+}
+
+/* Predicts, trains, evaluates and predicts again, printing as it goes;
+** data and session are ready. */
+static netc_status train_session(netc_session *s, const args *a,
+                                 const netc_dataset *train,
+                                 const netc_dataset *validation,
+                                 const netc_dataset *test) {
+  const char *const *names = class_names(a->data);
+  int batch = (int)a->batch; /* 0: the model's, as planned for max_batch */
+  printf("train on %lld images", (long long)netc_dataset_rows(train));
+  if (validation)
+    printf(", validate on %lld", (long long)netc_dataset_rows(validation));
+  printf(", test on %lld\n", (long long)netc_dataset_rows(test));
+  netc_status st = show_predictions(s, test, batch, names, "before");
+  if (st != NETC_OK) return st;
+
+  progress_view view = {isatty(fileno(stdout)), 0, 0, 0, 0};
+  netc_fit_options fit = {(int)a->epochs, batch, 0, validation, on_progress,
+                          &view};
+  st = netc_session_fit(s, train, &fit);
+  if (view.drawn) putchar('\n'); /* a bar cut short by a failure */
+  if (st == NETC_OK) st = report_test(s, test, batch);
+  if (st != NETC_OK) return st;
+  if (view.epochs > 0 && view.seconds > 0)
+    printf("time: %.1fs per epoch, %.0f images/s\n",
+           view.seconds / view.epochs,
+           (double)netc_dataset_rows(train) * view.epochs / view.seconds);
+  return show_predictions(s, test, batch, names, "after");
+}
+
+static int run_train(const netc_model *model, const args *a) {
+  netc_dataset *train = NULL, *test = NULL, *validation = NULL;
+  netc_session *s = NULL;
+  int code = EXIT_FAILURE;
+  int loaded = (train = load_idx(a->data, "train", a->limit)) &&
+               (test = load_idx(a->data, "t10k", a->test_limit)) &&
+               (a->validation_split == 0 ||
+                (validation = split_validation(&train, a->validation_split)));
+  netc_session_options so = {(uint64_t)a->seed, (int)a->batch,
+                             (int)a->threads};
+  netc_status st = loaded ? netc_session_create(model, &so, &s) : NETC_OK;
+  if (st != NETC_OK)
+    fprintf(stderr, "netc: cannot create a session for %s: %s\n", a->file,
+            netc_strerror(st));
+  if (s) {
+    st = train_session(s, a, train, validation, test);
+    code = st == NETC_OK ? finish_output(stdout, "standard output", st)
+                         : session_failure(s, st);
+    /* feeding by name is netc train's convention, not the model's */
+    if (st == NETC_ENOTFOUND || st == NETC_ESHAPE || st == NETC_EDTYPE)
+      fprintf(stderr, "hint: netc train feeds the images to input 'image' "
+                      "(f32[batch,H,W,1]) and the labels to input 'label' "
+                      "(i32[batch])\n");
+  }
+  netc_session_destroy(s);
+  netc_dataset_destroy(validation);
+  netc_dataset_destroy(test);
+  netc_dataset_destroy(train);
+  return code;
+}
+
+/* ------------------------------------------------------------ samples */
+
+static int run_samples(const netc_model *model, const args *a) {
+  (void)model;
+  const char *path = a->output ? a->output : "samples.png";
+  netc_dataset *d =
+      load_idx(a->data, a->test ? "t10k" : "train",
+               a->count ? a->count : DEFAULT_COUNT);
+  if (!d) return EXIT_FAILURE;
+  netc_tensor images, labels;
+  if (netc_dataset_column(d, "image", &images) != NETC_OK ||
+      netc_dataset_column(d, "label", &labels) != NETC_OK) {
+    fprintf(stderr, "netc: the IDX loader gave no image or label column\n");
+    netc_dataset_destroy(d);
+    return EXIT_FAILURE;
+  }
+  int n = (int)images.dims[0];
+  int columns = n < GRID_COLUMNS ? n : GRID_COLUMNS;
+  int height = (int)images.dims[1], width = (int)images.dims[2];
+  const float *pixels = images.data;
+  const int32_t *label = labels.data;
+  image_grid *grid = image_grid_create(columns, (n + columns - 1) / columns,
+                                       height, width, GRID_SCALE);
+  char why[256] = "out of memory";
+  int failed = !grid;
+  for (int i = 0; !failed && i < n; i++)
+    image_grid_put(grid, i, pixels + (size_t)i * (size_t)(height * width),
+                   label[i]);
+  failed = failed || image_grid_write(grid, path, why, sizeof why) != 0;
+  image_grid_destroy(grid);
+  if (failed) {
+    fprintf(stderr, "netc: cannot write %s: %s\n", path, why);
+    netc_dataset_destroy(d);
+    return EXIT_FAILURE;
+  }
+  const char *const *names = class_names(a->data);
+  printf("wrote %s: the first %d %s images of %s, %d per row, each with "
+         "its label\n", path, n, a->test ? "test" : "training", a->data,
+         columns);
+  if (names != digit_names) {
+    printf("classes:");
+    for (int k = 0; k < CLASSES; k++)
+      printf("%s %d %s", k ? "," : "", k, names[k]);
+    putchar('\n');
+  }
+  for (int i = 0; i < n; i++) {
+    if (i % columns == 0) fputs(i ? "\n  " : "  ", stdout);
+    else fputs(", ", stdout);
+    fputs(class_name(names, label[i]), stdout);
+  }
+  putchar('\n');
+  netc_dataset_destroy(d);
+  return finish_output(stdout, "standard output", NETC_OK);
+}
+
+/* ------------------------------------------------------------ command line */
+
 static const command commands[] = {
-    {"check", "FILE.net", "compile a model and report its errors", NULL, 0,
-     run_check},
+    {"check", "FILE.net", "compile a model and report its errors", NULL, 0, 0,
+     1, run_check},
     {"summary", "FILE.net",
      "print layers, shapes, parameters, FLOPs and activation memory", NULL, 0,
-     run_summary},
+     0, 1, run_summary},
     {"dot", "[-o OUT.dot] FILE.net",
      "write the graph in Graphviz DOT (render it with `dot -Tsvg`)",
-     "  -o OUT.dot   write to OUT.dot instead of standard output\n", 1,
-     run_dot},
+     "The graph goes to standard output unless -o is given.\n", OPT_OUTPUT, 0,
+     1, run_dot},
+    {"train", "FILE.net --data DIR [OPTIONS]",
+     "train a model on IDX files (MNIST, Fashion-MNIST), report test figures",
+     "The images feed the model's input 'image' and the labels its input\n"
+     "'label'. Predictions on the first test images are shown before and\n"
+     "after training; the progress bar is redrawn in place on a terminal,\n"
+     "and only each epoch's last line is printed otherwise.\n",
+     OPT_DATA | OPT_EPOCHS | OPT_BATCH | OPT_SEED | OPT_THREADS | OPT_LIMIT |
+         OPT_TEST_LIMIT | OPT_SPLIT,
+     OPT_DATA, 1, run_train},
+    {"samples", "--data DIR [-o FILE.png] [--count N] [--test]",
+     "write a PNG grid of the first images of IDX files with their labels",
+     "The grid goes to samples.png unless -o is given; each image is shown\n"
+     "twice its size with its class number under it.\n",
+     OPT_DATA | OPT_OUTPUT | OPT_COUNT | OPT_TEST, OPT_DATA, 0, run_samples},
 };
 enum { N_COMMANDS = sizeof commands / sizeof *commands };
 
 static void print_help(FILE *f) {
-  fprintf(f, "usage: netc COMMAND [OPTIONS] FILE.net\n\ncommands:\n");
+  fprintf(f, "usage: netc COMMAND [OPTIONS] [FILE.net]\n\ncommands:\n");
   for (int i = 0; i < N_COMMANDS; i++)
     fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
   fprintf(f, "\noptions:\n"
              "  -h, --help   show this help, or a command's help after it\n"
              "  --version    show the version\n"
-             "\nexit status: 0 on success, 1 when the model has errors or a\n"
-             "file cannot be read or written, 2 on a usage error\n");
+             "\nexit status: 0 on success, 1 when the model has errors, a\n"
+             "file cannot be read or written or training fails, 2 on a\n"
+             "usage error\n");
 }
 
 static void print_command_help(FILE *f, const command *c) {
   fprintf(f, "usage: netc %s %s\n\n%s\n", c->name, c->usage, c->help);
-  if (c->options) fprintf(f, "\noptions:\n%s", c->options);
+  if (c->details) fprintf(f, "\n%s", c->details);
+  fputs("\noptions:\n", f);
+  for (int i = 0; i < N_OPTIONS; i++) {
+    const option *o = &options[i];
+    if (!(c->options & o->bit)) continue;
+    char left[64];
+    snprintf(left, sizeof left, "%s%s%s", o->name, o->value ? " " : "",
+             o->value ? o->value : "");
+    fprintf(f, "  %-22s %s%s\n", left, o->help,
+            c->required & o->bit ? " (required)" : "");
+  }
+  fprintf(f, "  %-22s %s\n", "-h, --help", "show this help");
 }
 
 /* Reports a usage error, with the usage of command `c` when there is one;
@@ -178,6 +610,52 @@ static int unknown_command(const char *name) {
   return EXIT_USAGE;
 }
 
+/* The option of command `c` that `arg` names, as "--name" or, for options
+** with a value, "--name=value" (*inline_value then points at the value). */
+static const option *find_option(const command *c, const char *arg,
+                                 const char **inline_value) {
+  for (int i = 0; i < N_OPTIONS; i++) {
+    const option *o = &options[i];
+    size_t n = strlen(o->name);
+    if (!(c->options & o->bit) || strncmp(arg, o->name, n) != 0) continue;
+    if (arg[n] == '\0' || (arg[n] == '=' && o->value)) {
+      *inline_value = arg[n] ? arg + n + 1 : NULL;
+      return o;
+    }
+  }
+  return NULL;
+}
+
+/* Stores `value` (NULL for a flag) for option `o` in `a`; returns 0, or
+** the exit status of a usage error. */
+static int set_option(const command *c, const option *o, const char *value,
+                      args *a) {
+  char *field = (char *)a + o->offset;
+  char *end = NULL;
+  errno = 0;
+  if (o->kind == OPTION_FLAG) {
+    *(int *)field = 1;
+  } else if (o->kind == OPTION_STRING) {
+    *(const char **)field = value;
+  } else if (o->kind == OPTION_INT) {
+    long long v = strtoll(value, &end, 10);
+    if (end == value || *end != '\0')
+      return usage_error(c, "%s needs a whole number, got '%s'", o->name,
+                         value);
+    if (errno == ERANGE || v < o->min || v > o->max)
+      return usage_error(c, "%s must be from %lld to %lld, got '%s'", o->name,
+                         (long long)o->min, (long long)o->max, value);
+    *(int64_t *)field = v;
+  } else {
+    double v = strtod(value, &end);
+    if (end == value || *end != '\0' || !(v >= 0 && v < 1))
+      return usage_error(c, "%s needs a number from 0 to below 1, got '%s'",
+                         o->name, value);
+    *(double *)field = v;
+  }
+  return 0;
+}
+
 /* Prints each diagnostic as it arrives and counts the errors. */
 static void on_diagnostic(const netc_diagnostic *d, void *user) {
   fputs(d->rendered, stderr);
@@ -185,30 +663,41 @@ static void on_diagnostic(const netc_diagnostic *d, void *user) {
 }
 
 static int run_command(const command *c, int argc, char **argv) {
-  args a = {NULL, NULL};
+  args a;
+  memset(&a, 0, sizeof a);
+  unsigned given = 0;
   for (int i = 0; i < argc; i++) {
-    const char *arg = argv[i];
+    const char *arg = argv[i], *value = NULL;
     if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
       print_command_help(stdout, c);
       return EXIT_SUCCESS;
     }
-    if (strcmp(arg, "-o") == 0 && c->takes_output) {
-      if (++i == argc) return usage_error(c, "%s needs a file name", arg);
-      a.output = argv[i];
+    const option *o = find_option(c, arg, &value);
+    if (o) {
+      if (o->value && !value && ++i == argc)
+        return usage_error(c, "%s needs %s", o->name, o->value);
+      int code = set_option(c, o, value ? value : argv[i], &a);
+      if (code != 0) return code;
+      given |= o->bit;
     } else if (arg[0] == '-' && arg[1] != '\0') {
       return usage_error(c, "unknown option '%s'", arg);
-    } else if (a.file) {
+    } else if (a.file || !c->takes_model) {
       return usage_error(c, "unexpected argument '%s'", arg);
     } else {
       a.file = arg;
     }
   }
+  for (int i = 0; i < N_OPTIONS; i++)
+    if (c->required & options[i].bit & ~given)
+      return usage_error(c, "%s needs %s %s", c->name, options[i].name,
+                         options[i].value);
+  if (!c->takes_model) return c->run(NULL, &a);
   if (!a.file) return usage_error(c, "%s needs a .net file", c->name);
 
   int errors = 0;
-  netc_compile_options options = {on_diagnostic, &errors, NULL, 0};
+  netc_compile_options compile = {on_diagnostic, &errors, NULL, 0};
   netc_model *model = NULL;
-  netc_status status = netc_model_compile_file(a.file, &options, &model);
+  netc_status status = netc_model_compile_file(a.file, &compile, &model);
   if (status == NETC_ECOMPILE) {
     fprintf(stderr, "netc: %d error%s\n", errors, errors == 1 ? "" : "s");
     return EXIT_FAILURE;
