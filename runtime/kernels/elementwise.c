@@ -107,7 +107,7 @@ static int64_t bcast_init(bcast *w, const rt_shape *out, int nops,
     if (m != n && m != 1) flat = 0;
   }
   w->nops = nops;
-  if (flat || out->rank == 0) {
+  if (flat) {
     w->rank = 1;
     w->dim[0] = n;
     for (int k = 0; k < nops; k++)

@@ -18,9 +18,9 @@ static uint64_t mix(uint64_t z) {
 
 /* The four words are folded in one at a time, each xored into the mixed
 ** state and offset by a multiple of GOLDEN so zeros do not stay zero.
-** For fixed (seed, stream, step) the map from index is a bijection, so
-** the elements of one tensor never collide. The top 24 bits / 2^24 give
-** every float in [0, 1) on a 2^-24 grid, exactly. */
+** For fixed (seed, stream, step) the map from index to the 64-bit word
+** is a bijection: no two elements of a tensor share one. The top 24 bits
+** / 2^24 give every float in [0, 1) on a 2^-24 grid, exactly. */
 float rt_uniform(uint64_t seed, uint64_t stream, uint64_t step,
                  uint64_t index) {
   uint64_t h = mix(seed + GOLDEN);

@@ -31,7 +31,7 @@ static int64_t line_start(int64_t at, int64_t len, int64_t inner) {
         else if (v > acc)                                                     \
           acc = v;                                                            \
       }                                                                       \
-      if (op == RT_REDUCE_MEAN && len > 0) acc /= len;                        \
+      if (op == RT_REDUCE_MEAN && len > 0) acc /= (ACC)len;                   \
       y[at] = (T)acc;                                                         \
     }                                                                         \
   }

@@ -57,7 +57,7 @@ static void lines(line_op op, int64_t outer, int64_t c, int64_t inner,
   for (int64_t o = 0; o < outer; o++)
     for (int64_t i = 0; i < inner; i++) {
       int64_t at = o * c * inner + i;
-      line(op, c, inner, p + at, q ? q + at : q, out + at);
+      line(op, c, inner, p + at, q ? q + at : NULL, out + at);
     }
 }
 
