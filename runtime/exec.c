@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "runtime/parallel.h"
 #include "runtime/session.h"
 
 /* Input k of the node being run: its data and its concrete shape. */
@@ -31,6 +32,39 @@ void rt_window_for(const cc_node *n, const cc_shape *x, const cc_shape *y,
   w->oh = y->dim[1];
   w->ow = y->dim[2];
   w->f = y->dim[3];
+}
+
+/* ---- elementwise kernels on ranges, for rt_par_range */
+
+typedef struct map_args {
+  rt_unary_op op;        /* unary ops and their gradients */
+  const float *x, *y;    /* inputs: x (or dy) and the saved output y */
+  const float *b;        /* bias_add: the bias */
+  float *out;            /* result */
+  int64_t c;             /* bias_add: channels per row */
+  float rate;            /* dropout */
+  uint64_t seed, key, step; /* dropout's mask */
+} map_args;
+
+static void unary_range(const void *ctx, int64_t first, int64_t count) {
+  const map_args *m = ctx;
+  rt_unary_f32(m->op, count, m->x + first, m->out + first);
+}
+
+static void unary_grad_range(const void *ctx, int64_t first, int64_t count) {
+  const map_args *m = ctx;
+  rt_unary_grad(m->op, count, m->x + first, m->y + first, m->out + first);
+}
+
+static void bias_range(const void *ctx, int64_t first, int64_t count) {
+  const map_args *m = ctx;
+  rt_bias_add(count, m->c, m->x + first * m->c, m->b, m->out + first * m->c);
+}
+
+static void dropout_range(const void *ctx, int64_t first, int64_t count) {
+  const map_args *m = ctx;
+  rt_dropout(count, m->rate, m->seed, m->key, m->step, (uint64_t)first, m->x + first,
+             m->out + first);
 }
 
 /* Sizes around `axis` (CC_AXIS_ALL: the whole tensor is the axis). */
@@ -102,31 +136,31 @@ static netc_status exec_window(netc_session *s, const cc_node *n, int index) {
   switch (n->op) {
   case CC_OP_CONV2D:
     rt_window_for(n, IN_SHAPE(0), &s->shape[index], IN_SHAPE(1), &w);
-    rt_conv2d_forward(&w, F32(IN(0)), F32(IN(1)), F32(out), s->scratch);
+    rt_par_conv2d_forward(s, &w, F32(IN(0)), F32(IN(1)), F32(out));
     break;
   case CC_OP_CONV2D_GRAD_INPUT: /* dy, w, x */
     rt_window_for(n, IN_SHAPE(2), IN_SHAPE(0), IN_SHAPE(1), &w);
-    rt_conv2d_backward_input(&w, F32(IN(0)), F32(IN(1)), F32(out), s->scratch);
+    rt_par_conv2d_backward_input(s, &w, F32(IN(0)), F32(IN(1)), F32(out));
     break;
   case CC_OP_CONV2D_GRAD_FILTER: /* x, dy, w */
     rt_window_for(n, IN_SHAPE(0), IN_SHAPE(1), IN_SHAPE(2), &w);
-    rt_conv2d_backward_filter(&w, F32(IN(0)), F32(IN(1)), F32(out), s->scratch);
+    rt_par_conv2d_backward_filter(s, &w, F32(IN(0)), F32(IN(1)), F32(out));
     break;
   case CC_OP_MAXPOOL:
     rt_window_for(n, IN_SHAPE(0), &s->shape[index], NULL, &w);
-    rt_maxpool_forward(&w, F32(IN(0)), F32(out));
+    rt_par_maxpool_forward(s, &w, F32(IN(0)), F32(out));
     break;
   case CC_OP_AVGPOOL:
     rt_window_for(n, IN_SHAPE(0), &s->shape[index], NULL, &w);
-    rt_avgpool_forward(&w, F32(IN(0)), F32(out));
+    rt_par_avgpool_forward(s, &w, F32(IN(0)), F32(out));
     break;
   case CC_OP_MAXPOOL_GRAD: /* dy, x, y */
     rt_window_for(n, IN_SHAPE(1), IN_SHAPE(0), NULL, &w);
-    rt_maxpool_backward(&w, F32(IN(1)), F32(IN(2)), F32(IN(0)), F32(out));
+    rt_par_maxpool_backward(s, &w, F32(IN(1)), F32(IN(2)), F32(IN(0)), F32(out));
     break;
   case CC_OP_AVGPOOL_GRAD: /* dy, x */
     rt_window_for(n, IN_SHAPE(1), IN_SHAPE(0), NULL, &w);
-    rt_avgpool_backward(&w, F32(IN(0)), F32(out));
+    rt_par_avgpool_backward(s, &w, F32(IN(0)), F32(out));
     break;
   default:
     break;
@@ -245,23 +279,38 @@ static netc_status exec_index(netc_session *s, const cc_node *n, int index) {
   return NETC_OK;
 }
 
-/* APPLY_UPDATE(param, grad, slots...). A clipped gradient is scaled into
-** scratch: the gradient tensor itself may feed other updates. */
-static netc_status exec_update(netc_session *s, const cc_node *n) {
-  float *slots[2] = {NULL, NULL};
-  for (int k = 2; k < n->n_inputs; k++) slots[k - 2] = F32(IN(k));
-  int64_t count = rt_elements(IN_SHAPE(0));
-  const float *grad = F32(IN(1));
+typedef struct update_args {
+  const netc_session *s; /* optimizer, settings, clipping, scratch */
+  float *param;          /* updated in place */
+  const float *grad;     /* its gradient */
+  float *slot[2];        /* optimizer state, or NULL */
+} update_args;
+
+/* A clipped gradient is scaled into scratch: the gradient tensor itself may
+** feed other updates. Ranges of one tensor never overlap in scratch. */
+static void update_range(const void *ctx, int64_t first, int64_t count) {
+  const update_args *u = ctx;
+  const netc_session *s = u->s;
+  const float *grad = u->grad + first;
   if (s->clip_scale != 1.0f || s->clip_value > 0) {
+    float *clipped = s->scratch + first;
     for (int64_t i = 0; i < count; i++) {
       float g = grad[i] * s->clip_scale;
       if (s->clip_value > 0) g = fminf(fmaxf(g, -s->clip_value), s->clip_value);
-      s->scratch[i] = g;
+      clipped[i] = g;
     }
-    grad = s->scratch;
+    grad = clipped;
   }
-  rt_optimizer_step(s->optimizer, &s->hyper, count, F32(IN(0)), grad, slots[0],
-                    slots[1]);
+  rt_optimizer_step(s->optimizer, &s->hyper, count, u->param + first, grad,
+                    u->slot[0] ? u->slot[0] + first : NULL,
+                    u->slot[1] ? u->slot[1] + first : NULL);
+}
+
+/* APPLY_UPDATE(param, grad, slots...). */
+static netc_status exec_update(netc_session *s, const cc_node *n) {
+  update_args u = {s, F32(IN(0)), F32(IN(1)), {NULL, NULL}};
+  for (int k = 2; k < n->n_inputs; k++) u.slot[k - 2] = F32(IN(k));
+  rt_par_range(s, rt_elements(IN_SHAPE(0)), 8, update_range, &u);
   return NETC_OK;
 }
 
@@ -271,9 +320,11 @@ netc_status rt_exec_node(netc_session *s, const rt_plan *plan, int index) {
   int64_t count = rt_elements(&s->shape[index]);
   unsigned flags = cc_op_get(n->op)->flags;
   if (plan->storage[index] == RT_ALIAS) return NETC_OK;
+  map_args m = {.op = unary_of(n->op), .out = F32(out)};
   if (flags & CC_OPF_UNARY) {
-    if (n->dtype == NETC_I32) rt_unary_i32(unary_of(n->op), count, I32(IN(0)), I32(out));
-    else rt_unary_f32(unary_of(n->op), count, F32(IN(0)), F32(out));
+    m.x = F32(IN(0));
+    if (n->dtype == NETC_I32) rt_unary_i32(m.op, count, I32(IN(0)), I32(out));
+    else rt_par_range(s, count, 4, unary_range, &m);
     return NETC_OK;
   }
   if (flags & (CC_OPF_BINARY | CC_OPF_COMPARE)) {
@@ -295,15 +346,16 @@ netc_status rt_exec_node(netc_session *s, const rt_plan *plan, int index) {
   case CC_OP_MATMUL: {
     const cc_shape *as = IN_SHAPE(0), *bs = IN_SHAPE(1);
     int ta = n->attr.matmul.transpose_a, tb = n->attr.matmul.transpose_b;
-    rt_matmul(as->dim[ta ? 1 : 0], as->dim[ta ? 0 : 1], bs->dim[tb ? 0 : 1], ta, tb,
-              F32(IN(0)), F32(IN(1)), F32(out));
+    rt_par_matmul(s, as->dim[ta ? 1 : 0], as->dim[ta ? 0 : 1], bs->dim[tb ? 0 : 1], ta, tb,
+                  F32(IN(0)), F32(IN(1)), F32(out));
     return NETC_OK;
   }
-  case CC_OP_BIAS_ADD: {
-    int64_t c = last_dim(&s->shape[index]);
-    rt_bias_add(count / c, c, F32(IN(0)), F32(IN(1)), F32(out));
+  case CC_OP_BIAS_ADD:
+    m.c = last_dim(&s->shape[index]);
+    m.x = F32(IN(0));
+    m.b = F32(IN(1));
+    rt_par_range(s, count / m.c, m.c, bias_range, &m);
     return NETC_OK;
-  }
   case CC_OP_BIAS_GRAD: {
     int64_t c = count, rows = rt_elements(IN_SHAPE(0)) / (c ? c : 1);
     rt_bias_grad(rows, c, F32(IN(0)), F32(out));
@@ -312,11 +364,17 @@ netc_status rt_exec_node(netc_session *s, const rt_plan *plan, int index) {
   case CC_OP_RELU_GRAD:
   case CC_OP_SIGMOID_GRAD:
   case CC_OP_TANH_GRAD:
-    rt_unary_grad(unary_of(n->op), count, F32(IN(0)), F32(IN(1)), F32(out));
+    m.x = F32(IN(0));
+    m.y = F32(IN(1));
+    rt_par_range(s, count, 2, unary_grad_range, &m);
     return NETC_OK;
   case CC_OP_DROPOUT:
-    rt_dropout(count, n->attr.dropout.rate, s->seed, (uint64_t)n->attr.dropout.key,
-               (uint64_t)s->step, F32(IN(0)), F32(out));
+    m.x = F32(IN(0));
+    m.rate = n->attr.dropout.rate;
+    m.seed = s->seed;
+    m.key = (uint64_t)n->attr.dropout.key;
+    m.step = (uint64_t)s->step;
+    rt_par_range(s, count, 8, dropout_range, &m);
     return NETC_OK;
   case CC_OP_CAFFE_PREPROCESS:
     rt_caffe_preprocess(count / 3, F32(IN(0)), F32(out));

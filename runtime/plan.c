@@ -12,6 +12,7 @@
 
 #include "common/nc_alloc.h"
 #include "runtime/kernels/kernels.h"
+#include "runtime/parallel.h"
 #include "runtime/session.h"
 
 enum { PLAN_ALIGN = 64 };
@@ -80,6 +81,13 @@ static size_t scratch_of(const netc_session *s, int i) {
   default:
     return 0;
   }
+}
+
+/* A filter gradient sums the batch in fixed chunks, one buffer each. */
+static size_t partials_of(const netc_session *s, int i) {
+  const cc_node *n = &s->g->nodes[i];
+  if (n->op != CC_OP_CONV2D_GRAD_FILTER) return 0;
+  return (size_t)rt_filter_chunks(s->max_batch) * (size_t)cc_shape_elements(&n->shape);
 }
 
 typedef struct block {
@@ -227,13 +235,22 @@ static rt_plan *plan_build(netc_session *s, int entry, const int *fetch,
     p->storage[i] = (unsigned char)storage_of(g, i, p->training);
     size_t scratch = scratch_of(s, i);
     if (scratch > p->scratch_floats) p->scratch_floats = scratch;
+    size_t partial = partials_of(s, i);
+    if (partial > p->partial_floats) p->partial_floats = partial;
   }
   if (assign_offsets(s, p, fetched)) goto oom;
-  size_t scratch_bytes = s->scratch_floats * sizeof(float);
+  /* Scratch holds one block per thread; blocks keep their size once grown. */
+  size_t threads = (size_t)rt_pool_threads(s->pool);
+  size_t per_thread = p->scratch_floats + 16 > s->scratch_floats ? p->scratch_floats + 16
+                                                                  : s->scratch_floats;
+  size_t scratch_bytes = s->scratch_floats * threads * sizeof(float);
+  size_t partial_bytes = s->partial_floats * sizeof(float);
   if (grow((void **)&s->arena, &s->arena_bytes, p->arena_bytes + PLAN_ALIGN) ||
-      grow((void **)&s->scratch, &scratch_bytes, (p->scratch_floats + 1) * sizeof(float)))
+      grow((void **)&s->scratch, &scratch_bytes, per_thread * threads * sizeof(float)) ||
+      grow((void **)&s->partials, &partial_bytes, (p->partial_floats + 1) * sizeof(float)))
     goto oom;
-  s->scratch_floats = scratch_bytes / sizeof(float);
+  s->scratch_floats = per_thread;
+  s->partial_floats = partial_bytes / sizeof(float);
   nc_free(needed);
   nc_free(fetched);
   return p;

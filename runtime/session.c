@@ -5,12 +5,16 @@
 ** buffer, all sized when it is created (the arena grows only when a new
 ** fetch set needs a bigger plan, never during a step).
 */
+#define _POSIX_C_SOURCE 200809L /* sysconf */
+
 #include <cblas.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/nc_alloc.h"
+#include "runtime/pool.h"
 #include "runtime/session.h"
 
 netc_status rt_fail(netc_session *s, netc_status status, const char *fmt, ...) {
@@ -113,8 +117,16 @@ netc_status netc_session_create(const netc_model *model,
   }
   fill_constants(s);
   rt_init_params(s);
-  /* OpenBLAS keeps one process-wide pool; the latest session sets it. */
-  if (s->threads > 0) openblas_set_num_threads(s->threads);
+  /* The session's own threads split the work (parallel.c); OpenBLAS runs
+  ** single-threaded inside them. Its setting is process-wide. */
+  if (s->threads <= 0) s->threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (s->threads <= 0) s->threads = 1;
+  openblas_set_num_threads(1);
+  s->pool = rt_pool_create(s->threads);
+  if (!s->pool) {
+    netc_session_destroy(s);
+    return NETC_ENOMEM;
+  }
   *out = s;
   return NETC_OK;
 }
@@ -129,6 +141,8 @@ void netc_session_destroy(netc_session *s) {
   nc_free(s->consts);
   nc_free(s->arena);
   nc_free(s->scratch);
+  nc_free(s->partials);
+  rt_pool_destroy(s->pool);
   nc_free(s->value);
   nc_free(s->shape);
   nc_free(s->fetch_buffer);

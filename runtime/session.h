@@ -36,7 +36,8 @@ typedef struct rt_plan {
   unsigned char *storage; /* per node: rt_storage */
   size_t *offset;         /* per node: byte offset in the arena */
   size_t arena_bytes;     /* arena size at the planned batch */
-  size_t scratch_floats;  /* scratch the kernels need */
+  size_t scratch_floats;  /* scratch one thread's kernels need */
+  size_t partial_floats;  /* per-chunk filter gradients (parallel.c) */
   int training;           /* dropout and batchnorm in training mode */
   int loss;               /* train: the loss node (NaN tripwire), else -1 */
   struct rt_plan *next;   /* other plans of the session */
@@ -60,8 +61,11 @@ struct netc_session {
   rt_plan *plans;                  /* built on first use of each fetch set */
   unsigned char *arena;            /* activations and gradients */
   size_t arena_bytes;              /* its size */
-  float *scratch;                  /* kernel scratch */
-  size_t scratch_floats;           /* its size */
+  struct rt_pool *pool;            /* worker threads */
+  float *scratch;                  /* kernel scratch, one block per thread */
+  size_t scratch_floats;           /* floats per thread */
+  float *partials;                 /* per-chunk filter gradients */
+  size_t partial_floats;           /* its size */
   void **value;                    /* per node: its data during a run */
   cc_shape *shape;                 /* per node: concrete shape during a run */
   int64_t *symbol;                 /* per symbolic dim: its value this run */

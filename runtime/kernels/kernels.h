@@ -23,6 +23,11 @@
 ** (or [K,M] transposed), B is [K,P] (or [P,K] transposed). OpenBLAS. */
 void rt_matmul(int64_t m, int64_t k, int64_t p, int transpose_a,
                int transpose_b, const float *a, const float *b, float *c);
+/* Rows [first, first + count) of the same product: C's rows are
+** independent, so threads can share one product without changing a bit. */
+void rt_matmul_rows(int64_t m, int64_t k, int64_t p, int transpose_a,
+                    int transpose_b, const float *a, const float *b, float *c,
+                    int64_t first, int64_t count);
 /* The same with plain loops: the reference and the fallback. */
 void rt_ref_matmul(int64_t m, int64_t k, int64_t p, int transpose_a,
                    int transpose_b, const float *a, const float *b, float *c);
@@ -212,10 +217,11 @@ void rt_cast(int64_t n, int from, const void *x, int to, void *y);
 ** (counter-based: no state, so any thread can draw any element). */
 float rt_uniform(uint64_t seed, uint64_t stream, uint64_t step, uint64_t index);
 /* Inverted dropout: y = x * keep / (1 - rate), keep = uniform >= rate,
-** drawn with (seed, key, step, element index). Applying it to a gradient
-** with the same arguments gives the backward pass. */
+** drawn with (seed, key, step, element index), x[0] being element `first`
+** of the tensor (so a part of it can be done alone). Applying it to a
+** gradient with the same arguments gives the backward pass. */
 void rt_dropout(int64_t n, float rate, uint64_t seed, uint64_t key,
-                uint64_t step, const float *x, float *y);
+                uint64_t step, uint64_t first, const float *x, float *y);
 
 /* ---------------------------------------------------- batch normalization */
 

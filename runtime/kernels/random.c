@@ -33,11 +33,11 @@ float rt_uniform(uint64_t seed, uint64_t stream, uint64_t step,
 /* y[n] = x / (1 - rate) where uniform(seed, key, step, i) >= rate, else 0
 ** (in place allowed). rate <= 0 keeps everything; rate >= 1 drops all. */
 void rt_dropout(int64_t n, float rate, uint64_t seed, uint64_t key,
-                uint64_t step, const float *x, float *y) {
+                uint64_t step, uint64_t first, const float *x, float *y) {
   float scale = rate <= 0.0f  ? 1.0f
                 : rate < 1.0f ? 1.0f / (1.0f - rate)
                               : 0.0f;
   for (int64_t i = 0; i < n; i++)
-    y[i] = rt_uniform(seed, key, step, (uint64_t)i) >= rate ? x[i] * scale
+    y[i] = rt_uniform(seed, key, step, first + (uint64_t)i) >= rate ? x[i] * scale
                                                            : 0.0f;
 }

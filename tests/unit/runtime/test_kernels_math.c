@@ -992,8 +992,8 @@ static void test_dropout(void) {
   fill(x, N, 0.5, 2);
   fill(g, N, 0.5, 2);
   const float rate = 0.3f, scale = 1.0f / (1.0f - rate);
-  rt_dropout(N, rate, 11, 5, 2, x, y);
-  rt_dropout(N, rate, 11, 5, 2, g, dg);
+  rt_dropout(N, rate, 11, 5, 2, 0, x, y);
+  rt_dropout(N, rate, 11, 5, 2, 0, g, dg);
   int64_t kept = 0, bad = 0, moved = 0;
   for (int64_t i = 0; i < N; i++) {
     kept += y[i] != 0;
@@ -1003,12 +1003,12 @@ static void test_dropout(void) {
   }
   CU_ASSERT_EQUAL(bad, 0);
   CU_ASSERT(fabs((double)kept / N - 0.7) < 0.01);
-  rt_dropout(N, rate, 11, 5, 3, x, dg); /* the next step: another mask */
+  rt_dropout(N, rate, 11, 5, 3, 0, x, dg); /* the next step: another mask */
   for (int64_t i = 0; i < N; i++) moved += (y[i] != 0) != (dg[i] != 0);
   CU_ASSERT(moved > N / 4);
-  rt_dropout(N, 0, 11, 5, 2, x, y);
+  rt_dropout(N, 0, 11, 5, 2, 0, x, y);
   CU_ASSERT_EQUAL(memcmp(x, y, sizeof *x * N), 0);
-  rt_dropout(N, 1, 11, 5, 2, x, y);
+  rt_dropout(N, 1, 11, 5, 2, 0, x, y);
   for (int64_t i = 0; i < N; i++) bad += y[i] != 0;
   CU_ASSERT_EQUAL(bad, 0);
   free(x);
