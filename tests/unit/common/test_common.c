@@ -736,12 +736,24 @@ static void test_diag_max_errors(void) {
   const char *words[] = {"a", "b", "c", "d", "e"};
   for (int i = 0; i < 5; i++) nc_error(&sink, span_of(words[i], 0), "error %d", i);
   CU_ASSERT_EQUAL(sink.errors, 3);
-  CU_ASSERT_EQUAL(seen.count, 3);
   CU_ASSERT_TRUE(nc_diag_full(&sink));
-  EXPECT_STR(seen.message, "error 2");
+  /* The error that fills the sink is followed by a note saying so. */
+  EXPECT_STR(seen.all,
+             "m.net:1:1: error: error 0\n"
+             "    1 | a b c d e\n"
+             "      | ^\n"
+             "m.net:1:3: error: error 1\n"
+             "    1 | a b c d e\n"
+             "      |   ^\n"
+             "m.net:1:5: error: error 2\n"
+             "    1 | a b c d e\n"
+             "      |     ^\n"
+             "note: stopping after 3 errors\n");
+  CU_ASSERT_EQUAL(seen.count, 4);
+  CU_ASSERT_EQUAL(seen.severity, NETC_SEVERITY_NOTE);
   /* Warnings and notes still pass once errors are capped. */
   nc_warning(&sink, span_of("e", 0), "still reported");
-  CU_ASSERT_EQUAL(seen.count, 4);
+  CU_ASSERT_EQUAL(seen.count, 5);
   CU_ASSERT_EQUAL(seen.severity, NETC_SEVERITY_WARNING);
   CU_ASSERT_EQUAL(sink.errors, 3);
   diag_end();
@@ -1013,6 +1025,18 @@ static void test_common_out_of_memory(void) {
 ** once the bug is fixed. */
 #define KNOWN_BUG_SCANNER_OOM_LEAK 1
 
+/* KNOWN BUG (reported, not fixed here): some allocation failures are
+** swallowed. Text formatted for a message into an nc_buf whose growth failed
+** is used as is (layers.c require_input, lower.c lower_declaration,
+** builtins.c convert_choice, shape.c show_type/show_target, parser.y
+** yyreport_syntax_error), giving a truncated message and NETC_ECOMPILE; and
+** layers.c layer_step ignores a failed nc_arena_printf of a node name, so
+** the compile returns NETC_OK with a differently named node. Which of these
+** a sweep meets depends on where arena chunks fill up, so the sweep over the
+** large generated model tolerates them while this is 1; the other sweeps
+** avoid them and stay strict. */
+#define KNOWN_BUG_SWALLOWED_OOM 1
+
 /* Compiles `text` (or the file `path` when text is NULL) with allocation N
 ** failing for N = 1, 2, ... until a run completes without reaching N. Each
 ** failing run must return NETC_ENOMEM with *out NULL and leave no block
@@ -1022,12 +1046,14 @@ typedef struct sweep_result {
   long runs;       /* compiles tried */
   long bad_status; /* failing runs that did not return NETC_ENOMEM */
   long leaks;      /* runs that left blocks allocated */
+  long swallowed;  /* failing runs that went on as if nothing had failed:
+                      NETC_OK with a model or NETC_ECOMPILE without one */
 } sweep_result;
 
 static sweep_result oom_sweep(const char *name, const char *text, size_t size,
                               const netc_compile_options *options,
                               netc_status final_status) {
-  sweep_result r = {0, 0, 0};
+  sweep_result r = {0, 0, 0, 0};
   CU_ASSERT_EQUAL(netc_set_allocator(counting_malloc, counting_realloc, counting_free),
                   NETC_OK);
   for (long n = 1; n < 100000; n++) {
@@ -1042,10 +1068,13 @@ static sweep_result oom_sweep(const char *name, const char *text, size_t size,
       CU_ASSERT_EQUAL(status, final_status);
       CU_ASSERT_EQUAL(model != NULL, final_status == NETC_OK);
     } else if (status != NETC_ENOMEM || model != NULL) {
-      if (r.bad_status < 3)
+      int swallowed = (status == NETC_OK && model != NULL) ||
+                      (status == NETC_ECOMPILE && model == NULL);
+      if (swallowed ? r.swallowed < 3 && !KNOWN_BUG_SWALLOWED_OOM : r.bad_status < 3)
         fprintf(stderr, "\n  %s: allocation %ld failed: got %s (%s)", name, n,
                 netc_status_name(status), model ? "model returned" : "no model");
-      r.bad_status++;
+      if (swallowed) r.swallowed++;
+      else r.bad_status++;
     }
     if (model && model != (netc_model *)&heap) netc_model_destroy(model);
     long leaked = heap_free_leftovers();
@@ -1061,13 +1090,16 @@ static sweep_result oom_sweep(const char *name, const char *text, size_t size,
   return r;
 }
 
-/* `files` is the number of files parsed: the scanner leak is per file. */
+/* `files` is the number of files parsed: the scanner leak is per file.
+** Swallowed failures are tolerated only where `tolerate_swallowed` says so. */
 static void expect_clean_sweep(sweep_result r, long min_runs, int files,
-                               unsigned line) {
-  char what[160];
-  snprintf(what, sizeof what, "%ld runs, %ld bad statuses, %ld leaking runs",
-           r.runs, r.bad_status, r.leaks);
-  int ok = r.runs >= min_runs && r.runs < 100000 && r.bad_status == 0;
+                               int tolerate_swallowed, unsigned line) {
+  char what[200];
+  snprintf(what, sizeof what,
+           "%ld runs, %ld bad statuses, %ld swallowed failures, %ld leaking runs",
+           r.runs, r.bad_status, r.swallowed, r.leaks);
+  int ok = r.runs >= min_runs && r.runs < 100000 && r.bad_status == 0 &&
+           (tolerate_swallowed || r.swallowed == 0);
   if (!KNOWN_BUG_SCANNER_OOM_LEAK) ok = ok && r.leaks == 0;
   else ok = ok && r.leaks <= 2 * files; /* the scanner-setup failures only */
   CU_assertImplementation(ok, line, what, __FILE__, "", CU_FALSE);
@@ -1078,17 +1110,16 @@ static void test_oom_sweep_mnist(void) {
   char *text = read_model("mnist.net", &size);
   CU_ASSERT_PTR_NOT_NULL_FATAL(text);
   sweep_result r = oom_sweep("mnist.net", text, size, NULL, NETC_OK);
-  expect_clean_sweep(r, 5, 1, __LINE__);
+  expect_clean_sweep(r, 5, 1, 0, __LINE__);
   free(text);
 }
 
 /* A model with semantic errors: diagnostics are rendered while memory runs
 ** out; the completing run reports NETC_ECOMPILE.
-** KNOWN BUG (reported, left out): messages that format a type, such as
-** `z = dense(image, 10)` ("dense expects a rank-2 input, got ...") or a
-** non-scalar loss, ignore a failed nc_buf and report a truncated message
-** with NETC_ECOMPILE instead of NETC_ENOMEM; syntax errors fall back to a
-** bare "syntax error" the same way. Both are kept out of this model. */
+** The mistakes whose messages swallow allocation failures (see
+** KNOWN_BUG_SWALLOWED_OOM: a rank mismatch such as `z = dense(image, 10)`,
+** a non-scalar loss, a bad choice argument, syntax errors) are kept out of
+** this model, so this sweep stays strict. */
 static void test_oom_sweep_with_errors(void) {
   static const char text[] =
       "model broken\n"
@@ -1103,7 +1134,7 @@ static void test_oom_sweep_with_errors(void) {
   memset(&seen, 0, sizeof seen);
   sweep_result r = oom_sweep("broken.net", text, sizeof text - 1, &options,
                              NETC_ECOMPILE);
-  expect_clean_sweep(r, 5, 1, __LINE__);
+  expect_clean_sweep(r, 5, 1, 0, __LINE__);
   CU_ASSERT(seen.count > 0);
 }
 
@@ -1114,7 +1145,61 @@ static void test_oom_sweep_import(void) {
   char path[1024];
   snprintf(path, sizeof path, "%s/models/catsdogs.net", top && *top ? top : ".");
   sweep_result r = oom_sweep(path, NULL, 0, NULL, NETC_OK);
-  expect_clean_sweep(r, 10, 2, __LINE__);
+  expect_clean_sweep(r, 10, 2, 0, __LINE__);
+}
+
+/* A generated model large enough to fill many arena chunks, using blocks,
+** weight sets and an alias, consts, a schedule, freeze and a step:
+** allocation failures land in many different places of the compiler and of
+** autodiff. (No batchnorm or where: their gradients read inputs[-1] in
+** compiler/autodiff.c, which UBSan reports; see the report.) */
+static void test_oom_sweep_generated(void) {
+  nc_buf text;
+  nc_buf_init(&text);
+  nc_buf_puts(&text,
+              "model big\n"
+              "input x : f32[batch, 16]\n"
+              "input label : i32[batch]\n"
+              "const k = 4 * 2\n"
+              "block mlp(h) {\n"
+              "  h = dense(h, 16, act=relu)\n"
+              "  h = dropout(h, 0.1)\n"
+              "  return dense(h, 16)\n"
+              "}\n"
+              "online = mlp\n"
+              "target = mlp\n"
+              "shared = online\n");
+  const char *prev = "x";
+  char name[32];
+  for (int i = 0; i < 150; i++) {
+    nc_buf_printf(&text, "l%d = dense(%s, k * 2, act=tanh)\n", i, prev);
+    nc_buf_printf(&text, "m%d = online(l%d) + target(l%d) * 0.5 - shared(l%d)\n", i, i,
+                  i, i);
+    snprintf(name, sizeof name, "m%d", i);
+    prev = name;
+  }
+  nc_buf_printf(&text,
+                "logits = dense(%s, 3)\n"
+                "output probs = softmax(logits)\n"
+                "loss xent = sparse_cross_entropy(logits, label)\n"
+                "metric acc = accuracy(logits, label)\n"
+                "train adam(lr=0.001, schedule=cosine_decay(steps=100)) minimizes xent "
+                "with batch=8, clip_norm=1.0\n"
+                "freeze target\n"
+                "step sync { target <- online }\n",
+                prev);
+  CU_ASSERT_FALSE_FATAL(text.failed);
+  /* First check that it compiles at all. */
+  netc_model *model = NULL;
+  memset(&seen, 0, sizeof seen);
+  netc_compile_options options = {capture, &seen, NULL, 0};
+  CU_ASSERT_EQUAL(netc_model_compile_source("big.net", text.data, text.len, &options,
+                                            &model), NETC_OK);
+  EXPECT_STR(seen.all, "");
+  netc_model_destroy(model);
+  sweep_result r = oom_sweep("big.net", text.data, text.len, NULL, NETC_OK);
+  expect_clean_sweep(r, 30, 1, KNOWN_BUG_SWALLOWED_OOM, __LINE__);
+  nc_buf_release(&text);
 }
 
 static const test_case TESTS[] = {
@@ -1144,6 +1229,7 @@ static const test_case TESTS[] = {
     {"allocator: OOM sweep over compiling mnist.net", test_oom_sweep_mnist},
     {"allocator: OOM sweep over a model with errors", test_oom_sweep_with_errors},
     {"allocator: OOM sweep over an import (catsdogs.net)", test_oom_sweep_import},
+    {"allocator: OOM sweep over a large generated model", test_oom_sweep_generated},
     {0},
 };
 
