@@ -30,9 +30,11 @@ static const char *severity_word(netc_severity severity) {
 }
 
 /* The source line with a gutter, then `^~~~` under the span (clipped to
-** the line). Tabs are copied into the underline so it stays aligned. */
+** the line). Tabs are copied into the underline so it stays aligned. A
+** long line is shown as a window around the span, marked with "...". */
 static void render_excerpt(nc_buf *out, const nc_source *src, nc_span span,
                            int line) {
+  enum { WINDOW = 100, BEFORE = 40 };
   const char *text;
   size_t length;
   nc_source_line(src, span.start, &text, &length);
@@ -41,14 +43,22 @@ static void render_excerpt(nc_buf *out, const nc_source *src, nc_span span,
   size_t width = span.end > span.start ? span.end - span.start : 1;
   if (col > length) col = length;
   if (col + width > length) width = length > col ? length - col : 1;
+  size_t first = 0, shown = length;
+  if (length > WINDOW) {
+    first = col > BEFORE ? col - BEFORE : 0;
+    if (first + WINDOW > length) first = length - WINDOW;
+    shown = WINDOW;
+    if (col + width > first + shown) width = first + shown > col ? first + shown - col : 1;
+  }
+  const char *lead = first > 0 ? "..." : "";
   char gutter[16];
   int gw = snprintf(gutter, sizeof gutter, "%5d", line);
-  nc_buf_printf(out, "%s | ", gutter);
-  nc_buf_append(out, text, length);
-  nc_buf_putc(out, '\n');
+  nc_buf_printf(out, "%s | %s", gutter, lead);
+  nc_buf_append(out, text + first, shown);
+  nc_buf_puts(out, first + shown < length ? "...\n" : "\n");
   nc_buf_repeat(out, ' ', (size_t)gw);
-  nc_buf_puts(out, " | ");
-  for (size_t i = 0; i < col; i++) nc_buf_putc(out, text[i] == '\t' ? '\t' : ' ');
+  nc_buf_printf(out, " | %s", first > 0 ? "   " : "");
+  for (size_t i = first; i < col; i++) nc_buf_putc(out, text[i] == '\t' ? '\t' : ' ');
   nc_buf_putc(out, '^');
   nc_buf_repeat(out, '~', width - 1);
   nc_buf_putc(out, '\n');

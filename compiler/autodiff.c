@@ -121,7 +121,7 @@ static int input_gradient(ad_ctx *a, int index, int i, int dy) {
   const cc_node *n = &a->g->nodes[index];
   int x = n->inputs[0];
   int b = n->n_inputs > 1 ? n->inputs[1] : -1;
-  int other = n->n_inputs > 1 ? n->inputs[1 - i] : -1;
+  int other = n->n_inputs == 2 ? n->inputs[1 - i] : -1; /* binary ops */
   int self = n->inputs[i];
   cc_attrs attr = n->attr;
   switch (n->op) {

@@ -194,6 +194,7 @@ static int convert_choice(bind_ctx *b, const param_spec *p, const gr_expr *e,
   nc_error_hint(b->L->sink, e->span, close ? hint : NULL,
                 "argument '%s' of %s must be one of %s", p->name, b->fn,
                 nc_buf_str(&list));
+  if (list.failed) b->L->out_of_memory = 1;
   nc_buf_release(&list);
   return -1;
 }

@@ -327,6 +327,7 @@ static void lower_copy(cc_lower_ctx *L, cc_scope *top, const gr_stmt *s,
       cc_format_type(&b, g, NETC_F32, ds);
       nc_error(L->sink, s->span, "cannot copy '%s' %s to '%s' %s",
                g->params[src].name, nc_buf_str(&a), g->params[dst].name, nc_buf_str(&b));
+      if (a.failed || b.failed) L->out_of_memory = 1;
       nc_buf_release(&a);
       nc_buf_release(&b);
       return;

@@ -307,6 +307,7 @@ const nc_source_table *cc_model_sources(const netc_model *model);
 typedef struct cc_infer_error {
   char message[256]; /* e.g. "dense expects a rank-2 input, got f32[batch,12,12,64]" */
   char hint[128];    /* e.g. "did you mean flatten(x)?", or "" */
+  int out_of_memory; /* the message could not be built: report ENOMEM */
 } cc_infer_error;
 
 /* Fills dtype, shape (and inferred attributes such as SAME padding) of node

@@ -110,6 +110,7 @@ static int layer_param(cc_lower_ctx *L, int layer, int reused,
                     "shared layer '%s' has %s weights '%s', this call needs %s",
                     g->layers[layer].name, nc_buf_str(&have), short_name,
                     nc_buf_str(&want));
+      if (have.failed || want.failed) L->out_of_memory = 1;
       nc_buf_release(&have);
       nc_buf_release(&want);
       return -1;
@@ -157,7 +158,10 @@ static int layer_step(cc_lower_ctx *L, int layer, int reused, cc_op op,
     const char *name = nc_arena_printf(L->g->arena, "%s/%s",
                                        L->g->layers[layer].name,
                                        cc_op_get(op)->name);
-    if (name) cc_name_node(L, node, name);
+    if (name)
+      cc_name_node(L, node, name);
+    else
+      L->out_of_memory = 1;
   }
   return node;
 }
@@ -184,6 +188,7 @@ static int require_input(cc_lower_ctx *L, int x, int rank, const char *fn,
   else
     nc_error(L->sink, span, "%s needs a known size in the last dim, got %s", fn,
              nc_buf_str(&type));
+  if (type.failed) L->out_of_memory = 1;
   nc_buf_release(&type);
   return -1;
 }

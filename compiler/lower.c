@@ -170,6 +170,7 @@ int cc_emit_attr(cc_lower_ctx *L, cc_op op, const int *inputs, int n_inputs,
     if (cc_is_poisoned(L, inputs[i])) return poison(L, node) ? -1 : node;
   cc_infer_error err;
   if (cc_infer(L->g, node, &err) != 0) {
+    if (err.out_of_memory) L->out_of_memory = 1;
     nc_error_hint(L->sink, span, err.hint[0] ? err.hint : NULL, "%s", err.message);
     if (poison(L, node)) return -1;
   }
@@ -688,6 +689,7 @@ static void lower_declaration(cc_lower_ctx *L, cc_scope *scope, const gr_stmt *s
     nc_error_hint(L->sink, s->u.bind.value->span, "reduce it, e.g. reduce_mean(...)",
                   "%s '%s' must be a scalar, got %s", what, name->text,
                   nc_buf_str(&type));
+    if (type.failed) L->out_of_memory = 1;
     nc_buf_release(&type);
     node = -1;
   }

@@ -112,6 +112,7 @@ static int fail(infer *c, const char *hint, const char *fmt, ...) {
 static const char *keep_text(infer *c, nc_buf *b) {
   char *slot = c->text[c->n_text++ % TEXT_SLOTS];
   snprintf(slot, TEXT_SIZE, "%s", b->failed ? "?" : nc_buf_str(b));
+  if (b->failed) c->err->out_of_memory = 1;
   nc_buf_release(b);
   return slot;
 }
@@ -683,6 +684,7 @@ int cc_infer(cc_graph *g, int index, cc_infer_error *err) {
   cc_infer_error scratch;
   infer c = {.g = g, .err = err ? err : &scratch};
   c.err->message[0] = c.err->hint[0] = '\0';
+  c.err->out_of_memory = 0;
   if (!g || index < 0 || index >= g->n_nodes)
     return fail(&c, "", "no node %d to infer", index);
   c.n = &g->nodes[index];

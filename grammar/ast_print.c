@@ -95,9 +95,10 @@ void gr_print_expr(nc_buf *out, const gr_expr *e) {
     break;
   case GR_EXPR_STRING: print_string(out, e->u.string); break;
   case GR_EXPR_NAME: nc_buf_puts(out, e->u.name); break;
-  case GR_EXPR_MEMBER:
+  case GR_EXPR_MEMBER: /* (1).y: without parentheses 1.y would be a number */
     print_operand(out, e->u.member.object,
-                  expr_prec(e->u.member.object) < PREC_POSTFIX);
+                  expr_prec(e->u.member.object) < PREC_POSTFIX ||
+                      e->u.member.object->kind == GR_EXPR_NUMBER);
     nc_buf_printf(out, ".%s", e->u.member.member.text);
     break;
   case GR_EXPR_CALL:

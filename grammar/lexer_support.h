@@ -22,6 +22,7 @@ typedef struct gr_parse_ctx {
   const nc_source *source;      /* the file being read */
   int file;                     /* its index in the source table */
   gr_module *module;            /* the result */
+  gr_stmt *last_stmt;           /* its last top-level statement */
   uint32_t offset;              /* scanner position in bytes */
   int at_eof_newline;           /* the closing NEWLINE has been sent */
   int depth;                    /* open ( and [ (newlines inside are ignored) */

@@ -88,6 +88,7 @@ static gr_expr *make_binary(gr_parse_ctx *ctx, gr_binop op, gr_expr *lhs,
                             gr_expr *rhs, nc_span span);
 static gr_name name_at(const char *text, nc_span span);
 static void append_stmt(gr_parse_ctx *ctx, gr_stmt *s);
+static void limit_depth(gr_parse_ctx *ctx, const gr_expr *e);
 }
 
 %union {
@@ -317,11 +318,13 @@ postfix
       $$->depth = $1->depth + 1;
       for (gr_arg *a = $3.head; a; a = a->next)
         if (a->value->depth + 1 > $$->depth) $$->depth = a->value->depth + 1;
+      limit_depth(ctx, $$);
     }
   | postfix '.' IDENT      {
       NEW($$, gr_expr); $$->kind = GR_EXPR_MEMBER; $$->span = @$;
       $$->u.member.object = $1; $$->u.member.member = name_at($3, @3);
       $$->depth = $1->depth + 1;
+      limit_depth(ctx, $$);
     }
   ;
 
@@ -346,6 +349,7 @@ primary
         $$->u.list.count++;
         if (e->depth + 1 > $$->depth) $$->depth = e->depth + 1;
       }
+      limit_depth(ctx, $$);
     }
   ;
 
@@ -387,9 +391,21 @@ static gr_name name_at(const char *text, nc_span span) {
 }
 
 static void append_stmt(gr_parse_ctx *ctx, gr_stmt *s) {
-  gr_stmt **tail = &ctx->module->stmts;
-  while (*tail) tail = &(*tail)->next;
-  *tail = s;
+  if (ctx->last_stmt)
+    ctx->last_stmt->next = s;
+  else
+    ctx->module->stmts = s;
+  ctx->last_stmt = s;
+}
+
+/* Refuses trees deeper than GR_MAX_EXPR_DEPTH (reported once, where the
+** limit is crossed) so that later recursive passes stay within the stack. */
+static void limit_depth(gr_parse_ctx *ctx, const gr_expr *e) {
+  if (e->depth != GR_MAX_EXPR_DEPTH + 1) return;
+  ctx->errors++;
+  nc_error_hint(ctx->sink, e->span, "split it into several assignments",
+                "expression nested too deeply (more than %d levels)",
+                GR_MAX_EXPR_DEPTH);
 }
 
 /* Builds a unary (rhs NULL) or binary node, refusing trees deeper than
@@ -405,6 +421,7 @@ static gr_expr *make_binary(gr_parse_ctx *ctx, gr_binop op, gr_expr *lhs,
   int depth = lhs->depth;
   if (rhs && rhs->depth > depth) depth = rhs->depth;
   e->depth = depth + 1;
+  limit_depth(ctx, e);
   if (rhs) {
     e->kind = GR_EXPR_BINARY;
     e->u.binary.op = op;
@@ -414,12 +431,6 @@ static gr_expr *make_binary(gr_parse_ctx *ctx, gr_binop op, gr_expr *lhs,
     e->kind = GR_EXPR_UNARY;
     e->u.unary.op = op;
     e->u.unary.operand = lhs;
-  }
-  if (e->depth == GR_MAX_EXPR_DEPTH + 1) {
-    ctx->errors++;
-    nc_error_hint(ctx->sink, span, "split it into several assignments",
-                  "expression nested too deeply (more than %d levels)",
-                  GR_MAX_EXPR_DEPTH);
   }
   return e;
 }
@@ -458,7 +469,9 @@ static char open_closer(const gr_parse_ctx *ctx, uint32_t *at) {
 ** among the expected tokens, say which bracket it closes and where. */
 static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
                                  gr_parse_ctx *ctx) {
-  enum { MAX_EXPECTED = 6 };
+  /* All expected tokens are looked at for the bracket note; a list is only
+  ** written when it is short enough to help. */
+  enum { MAX_EXPECTED = 64, MAX_LISTED = 6 };
   yysymbol_kind_t expected[MAX_EXPECTED];
   int n = yypcontext_expected_tokens(yyctx, expected, MAX_EXPECTED);
   yysymbol_kind_t found = yypcontext_token(yyctx);
@@ -494,13 +507,14 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner,
   } else if (at_end && ctx->braces > 0 && ctx->braces <= GR_MAX_OPEN) {
     nc_source_position(ctx->source, ctx->brace_at[ctx->braces - 1], &line, &col);
     nc_buf_printf(&msg, ", expected '}' to close '{' at %d:%d", line, col);
-  } else if (n > 0) {
+  } else if (n > 0 && n <= MAX_LISTED) {
     nc_buf_puts(&msg, ", expected ");
     for (int i = 0; i < n; i++) {
       if (i) nc_buf_puts(&msg, i == n - 1 ? " or " : ", ");
       symbol_text(&msg, expected[i]);
     }
   }
+  if (msg.failed) ctx->out_of_memory = 1;
   gr_yyerror(loc, scanner, ctx, msg.failed ? "syntax error" : nc_buf_str(&msg));
   nc_buf_release(&msg);
   return 0;

@@ -1023,7 +1023,7 @@ static void test_common_out_of_memory(void) {
 ** allocation of the scanner setup leaks one or two blocks. While this is 1
 ** the sweeps free the leaked blocks and do not fail on them; set it to 0
 ** once the bug is fixed. */
-#define KNOWN_BUG_SCANNER_OOM_LEAK 1
+#define KNOWN_BUG_SCANNER_OOM_LEAK 0
 
 /* KNOWN BUG (reported, not fixed here): some allocation failures are
 ** swallowed. Text formatted for a message into an nc_buf whose growth failed
@@ -1035,7 +1035,7 @@ static void test_common_out_of_memory(void) {
 ** a sweep meets depends on where arena chunks fill up, so the sweep over the
 ** large generated model tolerates them while this is 1; the other sweeps
 ** avoid them and stay strict. */
-#define KNOWN_BUG_SWALLOWED_OOM 1
+#define KNOWN_BUG_SWALLOWED_OOM 0
 
 /* Compiles `text` (or the file `path` when text is NULL) with allocation N
 ** failing for N = 1, 2, ... until a run completes without reaching N. Each
@@ -1145,7 +1145,7 @@ static void test_oom_sweep_import(void) {
   char path[1024];
   snprintf(path, sizeof path, "%s/models/catsdogs.net", top && *top ? top : ".");
   sweep_result r = oom_sweep(path, NULL, 0, NULL, NETC_OK);
-  expect_clean_sweep(r, 10, 2, 0, __LINE__);
+  expect_clean_sweep(r, 5, 2, 0, __LINE__);
 }
 
 /* A generated model large enough to fill many arena chunks, using blocks,
