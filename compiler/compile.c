@@ -143,14 +143,24 @@ static gr_module *import_file(void *ctx, const char *path, int from_file,
   return had_errors ? NULL : m;
 }
 
-static netc_status compile_text(const char *path, const char *text, size_t size,
-                                const netc_compile_options *options,
-                                netc_model **out) {
+netc_model *cc_model_create(nc_arena **arena, cc_graph **graph,
+                            nc_source_table **sources) {
   netc_model *model = nc_calloc(1, sizeof *model);
-  if (!model) return NETC_ENOMEM;
+  if (!model) return NULL;
   nc_arena_init(&model->arena);
   nc_source_table_init(&model->sources, &model->arena);
   cc_graph_init(&model->graph, &model->arena);
+  if (arena) *arena = &model->arena;
+  if (graph) *graph = &model->graph;
+  if (sources) *sources = &model->sources;
+  return model;
+}
+
+static netc_status compile_text(const char *path, const char *text, size_t size,
+                                const netc_compile_options *options,
+                                netc_model **out) {
+  netc_model *model = cc_model_create(NULL, NULL, NULL);
+  if (!model) return NETC_ENOMEM;
   compile_ctx *c = nc_calloc(1, sizeof *c);
   if (!c) {
     netc_model_destroy(model);

@@ -300,6 +300,11 @@ int cc_graph_find_entry(const cc_graph *g, const char *name);
 ** struct): its graph and the source files that spans point into. */
 const cc_graph *cc_model_graph(const netc_model *model);
 const nc_source_table *cc_model_sources(const netc_model *model);
+/* An empty model for a loader to fill (graph, sources and strings in the
+** model's arena, reached through *arena); NULL on out-of-memory. The result
+** is released with netc_model_destroy. */
+netc_model *cc_model_create(nc_arena **arena, cc_graph **graph,
+                            nc_source_table **sources);
 
 /* ------------------------------------------------------- shape inference */
 
