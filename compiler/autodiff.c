@@ -92,8 +92,6 @@ static int sum_to(ad_ctx *a, int dy, int x) {
 static int differentiable_input(const cc_node *n, int i) {
   switch (n->op) {
   case CC_OP_SPARSE_XENT:
-  case CC_OP_XENT:
-  case CC_OP_BCE:
   case CC_OP_GATHER:
   case CC_OP_PICK:
     return i == 0;
@@ -212,8 +210,13 @@ static int input_gradient(ad_ctx *a, int index, int i, int dy) {
   case CC_OP_PICK: return emit3(a, CC_OP_PICK_GRAD, dy, b, x, NULL);
   case CC_OP_CAST: return emit1(a, CC_OP_CAST, dy, &(cc_attrs){.cast = {NETC_F32}});
   case CC_OP_SPARSE_XENT: return emit3(a, CC_OP_SPARSE_XENT_GRAD, dy, x, b, NULL);
-  case CC_OP_XENT: return emit3(a, CC_OP_XENT_GRAD, dy, x, b, NULL);
-  case CC_OP_BCE: return emit3(a, CC_OP_BCE_GRAD, dy, x, b, NULL);
+  case CC_OP_XENT:
+  case CC_OP_BCE: {
+    cc_attrs side;
+    memset(&side, 0, sizeof side);
+    side.loss_grad.wrt_target = i == 1;
+    return emit3(a, n->op == CC_OP_XENT ? CC_OP_XENT_GRAD : CC_OP_BCE_GRAD, dy, x, b, &side);
+  }
   case CC_OP_MSE:
   case CC_OP_HUBER: {
     cc_op op = n->op == CC_OP_MSE ? CC_OP_MSE_GRAD : CC_OP_HUBER_GRAD;

@@ -102,7 +102,11 @@ typedef union cc_attrs {
   } batchnorm;           /* BATCHNORM */
   struct {
     float delta;         /* switch from quadratic to linear */
-  } huber;               /* HUBER */
+  } huber;               /* HUBER, HUBER_GRAD */
+  struct {
+    int wrt_target;      /* the gradient with respect to the targets
+                            (input 2) instead of the logits */
+  } loss_grad;           /* XENT_GRAD, BCE_GRAD */
   struct {
     double value;        /* the scalar (dtype f32 or i32 from the node) */
   } constant;            /* CONST */

@@ -188,9 +188,24 @@ static netc_status exec_loss(netc_session *s, const cc_node *n, int index) {
   case CC_OP_SPARSE_XENT_GRAD: rc = rt_sparse_xent_grad(rows, c, x, t, dloss, out); break;
   case CC_OP_ACCURACY: rc = rt_accuracy(rows, c, x, t, out); break;
   case CC_OP_XENT: rt_xent(rows, c, x, t, out); break;
-  case CC_OP_XENT_GRAD: rt_xent_grad(rows, c, x, t, dloss, out); break;
+  case CC_OP_XENT_GRAD:
+    if (!n->attr.loss_grad.wrt_target) {
+      rt_xent_grad(rows, c, x, t, dloss, out);
+      break;
+    }
+    /* d/dt of -mean_rows(sum t log softmax(z)) = -log softmax(z) / rows */
+    rt_log_softmax(rows, c, 1, x, out);
+    for (int64_t i = 0; i < all; i++) out[i] *= -dloss / (float)rows;
+    break;
   case CC_OP_BCE: rt_bce(all, x, t, out); break;
-  case CC_OP_BCE_GRAD: rt_bce_grad(all, x, t, dloss, out); break;
+  case CC_OP_BCE_GRAD:
+    if (!n->attr.loss_grad.wrt_target) {
+      rt_bce_grad(all, x, t, dloss, out);
+      break;
+    }
+    /* d/dt of mean(max(z,0) - z t + log1p(exp(-|z|))) = -z / n */
+    for (int64_t i = 0; i < all; i++) out[i] = -((const float *)x)[i] * dloss / (float)all;
+    break;
   case CC_OP_MSE: rt_mse(all, x, t, out); break;
   case CC_OP_MSE_GRAD: rt_mse_grad(all, x, t, dloss, out); break;
   case CC_OP_HUBER: rt_huber(all, n->attr.huber.delta, x, t, out); break;

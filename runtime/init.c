@@ -4,6 +4,7 @@
 ** so initialization is the same for any thread count and any order.
 */
 #include <math.h>
+#include <string.h>
 
 #include "runtime/kernels/kernels.h"
 #include "runtime/session.h"
@@ -65,5 +66,18 @@ void rt_init_params(netc_session *s) {
   for (int p = 0; p < s->g->n_params; p++) {
     int64_t n = cc_shape_elements(&s->g->nodes[s->g->params[p].node].shape);
     init_one(s, p, s->params + s->param_offset[p], n);
+  }
+}
+
+void rt_init_slots(netc_session *s) {
+  const cc_train *t = &s->g->train;
+  float start = 0.0f;
+  if (t->present && t->optimizer && strcmp(t->optimizer, "adagrad") == 0)
+    for (int i = 0; i < t->n_hyper; i++)
+      if (strcmp(t->hyper[i].key, "initial_accumulator") == 0) start = (float)t->hyper[i].value;
+  for (int i = 0; i < s->g->n_slots; i++) {
+    int64_t n = cc_shape_elements(&s->g->nodes[s->g->slots[i].node].shape);
+    float *slot = s->slots + s->slot_offset[i];
+    for (int64_t k = 0; k < n; k++) slot[k] = start;
   }
 }

@@ -149,8 +149,12 @@ static int assign_offsets(netc_session *s, rt_plan *p, const unsigned char *fetc
   for (int t = 0; t < p->n_order; t++) {
     int i = p->order[t];
     root[i] = p->storage[i] == RT_ALIAS ? root[g->nodes[i].inputs[0]] : i;
-    last[root[i]] = t;
-    for (int k = 0; k < g->nodes[i].n_inputs; k++) last[root[g->nodes[i].inputs[k]]] = t;
+    /* Uses only push a buffer's end later; a fetched one lives to the end. */
+    if (last[root[i]] < t) last[root[i]] = t;
+    for (int k = 0; k < g->nodes[i].n_inputs; k++) {
+      int r = root[g->nodes[i].inputs[k]];
+      if (last[r] < t) last[r] = t;
+    }
     if (fetched[i]) last[root[i]] = p->n_order; /* kept for the caller */
   }
   int n_live = 0;

@@ -81,11 +81,19 @@ static netc_status bind_feed(netc_session *s, const netc_feed *f) {
   if (input < 0) {
     const char *names[64];
     size_t n = 0;
-    for (int i = 0; i < g->n_inputs && n < 64; i++) names[n++] = g->inputs[i].name;
+    nc_buf list;
+    nc_buf_init(&list);
+    for (int i = 0; i < g->n_inputs; i++) {
+      if (n < 64) names[n++] = g->inputs[i].name;
+      nc_buf_printf(&list, "%s%s", i ? ", " : "", g->inputs[i].name);
+    }
     const char *close = f->name ? nc_suggest(f->name, names, n) : NULL;
-    return rt_fail(s, NETC_ENOTFOUND, "model '%s' has no input '%s'%s%s%s", g->model_name,
-                   f->name ? f->name : "(null)", close ? " (did you mean " : "",
-                   close ? close : "", close ? "?)" : "");
+    netc_status st = rt_fail(s, NETC_ENOTFOUND, "model '%s' has no input '%s'%s%s%s (it has %s)",
+                             g->model_name, f->name ? f->name : "(null)",
+                             close ? "; did you mean " : "", close ? close : "",
+                             close ? "?" : "", nc_buf_str(&list));
+    nc_buf_release(&list);
+    return st;
   }
   const cc_node *decl = &g->nodes[g->inputs[input].node];
   const netc_tensor *t = &f->tensor;

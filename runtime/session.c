@@ -117,6 +117,7 @@ netc_status netc_session_create(const netc_model *model,
   }
   fill_constants(s);
   rt_init_params(s);
+  rt_init_slots(s);
   /* The session's own threads split the work (parallel.c); OpenBLAS runs
   ** single-threaded inside them. Its setting is process-wide. */
   if (s->threads <= 0) s->threads = (int)sysconf(_SC_NPROCESSORS_ONLN);

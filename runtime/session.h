@@ -85,6 +85,9 @@ void rt_location(const netc_session *s, nc_span span, char *buf, size_t size);
 
 /* init.c: fills every weight from its initializer (seeded). */
 void rt_init_params(netc_session *s);
+/* init.c: optimizer slots start at zero, Adagrad's accumulators at its
+** initial_accumulator setting. */
+void rt_init_slots(netc_session *s);
 
 /* plan.c: the plan for an entry and fetch set, built once and cached.
 ** NULL after rt_fail (unknown fetch, out of memory). */
