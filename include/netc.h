@@ -240,6 +240,8 @@ typedef struct netc_idx_options {
   const char *image_column;  /* NULL: "image" */
   const char *label_column;  /* NULL: "label" */
   int64_t limit;             /* keep the first `limit` records; 0 = all */
+  int one_hot;               /* labels as f32 [N, classes] one-hot rows
+                                (classes = largest label + 1), not i32 [N] */
 } netc_idx_options;
 
 /* Loads an IDX image file (u8 [N,H,W], raw or gzip) and its IDX label file

@@ -2,7 +2,8 @@
 ** idx.c: the IDX format of MNIST and Fashion-MNIST (LeCun's layout: a
 ** big-endian magic 0x00 0x00 type rank, rank big-endian u32 dims, then the
 ** data). Files may be gzip-compressed (zlib reads both). Images become f32
-** [N,H,W,1] in [0,1], labels i32 [N]; every header field is checked and a
+** [N,H,W,1] in [0,1], labels i32 [N] (or one-hot f32 [N,classes]); every
+** header field is checked and a
 ** short file is an error naming the file and what is missing.
 */
 #include <errno.h>
@@ -110,12 +111,24 @@ netc_status netc_dataset_load_idx(const char *images_path, const char *labels_pa
     classes = nc_malloc((size_t)n * sizeof *classes);
     if (!pixels || !classes) st = rt_error(error, NETC_ENOMEM, "out of memory");
   }
+  int64_t depth = 0;
+  for (int64_t i = 0; st == NETC_OK && i < n; i++)
+    if (labels.data[i] + 1 > depth) depth = labels.data[i] + 1;
+  float *rows = NULL;
+  if (st == NETC_OK && options && options->one_hot) {
+    rows = nc_calloc((size_t)(n * depth), sizeof *rows);
+    if (!rows) st = rt_error(error, NETC_ENOMEM, "out of memory");
+  }
   netc_dataset *d = NULL;
   if (st == NETC_OK) {
     for (int64_t i = 0; i < images.count; i++) pixels[i] = (float)images.data[i] / 255.0f;
     for (int64_t i = 0; i < n; i++) classes[i] = labels.data[i];
     netc_tensor image = {NETC_F32, 4, {n, images.dims[1], images.dims[2], 1}, pixels};
     netc_tensor label = {NETC_I32, 1, {n}, classes};
+    if (rows) {
+      for (int64_t i = 0; i < n; i++) rows[i * depth + labels.data[i]] = 1.0f;
+      label = (netc_tensor){NETC_F32, 2, {n, depth}, rows};
+    }
     st = netc_dataset_create(&d);
     if (st == NETC_OK)
       st = netc_dataset_add(d, options && options->image_column ? options->image_column : "image",
@@ -128,6 +141,7 @@ netc_status netc_dataset_load_idx(const char *images_path, const char *labels_pa
   nc_free(labels.data);
   nc_free(pixels);
   nc_free(classes);
+  nc_free(rows);
   if (st != NETC_OK) {
     netc_dataset_destroy(d);
     return st;
