@@ -909,13 +909,13 @@ static void test_fashion_mnist_subset(void) {
 
 /* IDX labels load as i32 classes or, on request, as one-hot f32 rows. */
 static void test_idx_one_hot(void) {
-  const char *images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
-  const char *labels = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
+  const char *image_file = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+  const char *label_file = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
   netc_idx_options sparse = {NULL, NULL, 50, 0}, dense = {NULL, "target", 50, 1};
   netc_dataset *a = NULL, *b = NULL;
   netc_error err;
-  if (netc_dataset_load_idx(images, labels, &sparse, &a, &err) != NETC_OK) return;
-  CU_ASSERT_EQUAL_FATAL(netc_dataset_load_idx(images, labels, &dense, &b, &err), NETC_OK);
+  if (netc_dataset_load_idx(image_file, label_file, &sparse, &a, &err) != NETC_OK) return;
+  CU_ASSERT_EQUAL_FATAL(netc_dataset_load_idx(image_file, label_file, &dense, &b, &err), NETC_OK);
   netc_tensor classes, rows, image;
   CU_ASSERT_EQUAL_FATAL(netc_dataset_column(a, "label", &classes), NETC_OK);
   CU_ASSERT_EQUAL_FATAL(netc_dataset_column(b, "target", &rows), NETC_OK);
