@@ -258,3 +258,19 @@ const cc_graph *cc_model_graph(const netc_model *model) { return &model->graph; 
 const nc_source_table *cc_model_sources(const netc_model *model) {
   return &model->sources;
 }
+
+netc_status cc_model_write_report(const netc_model *model,
+                                  void (*report)(const cc_graph *, nc_buf *),
+                                  netc_write_fn write, void *user) {
+  if (!model || !write) return NETC_EINVAL;
+  nc_buf out;
+  nc_buf_init(&out);
+  report(&model->graph, &out);
+  netc_status status = NETC_OK;
+  if (out.failed)
+    status = NETC_ENOMEM;
+  else if (write(nc_buf_str(&out), out.len, user) != 0)
+    status = NETC_EIO;
+  nc_buf_release(&out);
+  return status;
+}

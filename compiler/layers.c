@@ -11,16 +11,6 @@
 
 #include "compiler/builtins.h"
 
-static cc_value error_value(void) {
-  cc_value v = {.kind = CC_VAL_ERROR};
-  return v;
-}
-
-static cc_value tensor_value(int node) {
-  cc_value v = {.kind = node < 0 ? CC_VAL_ERROR : CC_VAL_TENSOR, .node = node};
-  return v;
-}
-
 static int same_site(nc_span a, nc_span b) {
   return a.file == b.file && a.start == b.start && a.end == b.end;
 }
@@ -141,12 +131,12 @@ static int layer_param(cc_lower_ctx *L, int layer, int reused,
 
 /* Records the layer's result on its first run and names the node. */
 static cc_value layer_end(cc_lower_ctx *L, int layer, int reused, int node) {
-  if (node < 0) return error_value();
+  if (node < 0) return cc_value_error();
   if (!reused) {
     L->g->layers[layer].output = node;
     cc_name_node(L, node, L->g->layers[layer].name);
   }
-  return tensor_value(node);
+  return cc_value_tensor(node);
 }
 
 /* Emits an intermediate node of a layer, named "<layer>/<op>". */
@@ -230,10 +220,10 @@ cc_value cc_layer_conv2d(cc_lower_ctx *L, const cc_args *args, nc_span span,
   if (require_input(L, x, 4, origin,
                     "a rank-4 input (batch, height, width, channels)", NULL,
                     span))
-    return error_value();
+    return cc_value_error();
   int reused;
   int layer = layer_begin(L, scope, origin, layer_name, span, &reused);
-  if (layer < 0) return error_value();
+  if (layer < 0) return cc_value_error();
   const cc_arg *kernel = cc_args_get(args, "kernel");
   const cc_arg *stride = cc_args_get(args, "stride");
   int64_t filters = (int64_t)cc_args_get(args, "filters")->number;
@@ -243,7 +233,7 @@ cc_value cc_layer_conv2d(cc_lower_ctx *L, const cc_args *args, nc_span span,
   int w = layer_param(L, layer, reused, "kernel", &wshape,
                       (cc_init)cc_init_find(cc_args_get(args, "kernel_init")->text),
                       trainable, 0, span);
-  if (w < 0) return error_value();
+  if (w < 0) return cc_value_error();
   cc_attrs attr;
   memset(&attr, 0, sizeof attr);
   attr.window.sh = stride->pair[0];
@@ -264,17 +254,17 @@ cc_value cc_layer_dense(cc_lower_ctx *L, const cc_args *args, nc_span span,
   int x = cc_args_get(args, "x")->node;
   if (require_input(L, x, 2, origin, "a rank-2 input",
                     "did you mean flatten(x)?", span))
-    return error_value();
+    return cc_value_error();
   int reused;
   int layer = layer_begin(L, scope, origin, layer_name, span, &reused);
-  if (layer < 0) return error_value();
+  if (layer < 0) return cc_value_error();
   int64_t units = (int64_t)cc_args_get(args, "units")->number;
   int trainable = (int)cc_args_get(args, "trainable")->number;
   cc_shape wshape = {2, {L->g->nodes[x].shape.dim[1], units}};
   int w = layer_param(L, layer, reused, "kernel", &wshape,
                       (cc_init)cc_init_find(cc_args_get(args, "kernel_init")->text),
                       trainable, 0, span);
-  if (w < 0) return error_value();
+  if (w < 0) return cc_value_error();
   int in[2] = {x, w};
   int y = layer_step(L, layer, reused, CC_OP_MATMUL, in, 2, NULL, span, origin);
   if (y >= 0)
@@ -291,7 +281,7 @@ static cc_value single_node_layer(cc_lower_ctx *L, cc_op op,
   int x = cc_args_get(args, "x")->node;
   int reused;
   int layer = layer_begin(L, scope, origin, layer_name, span, &reused);
-  if (layer < 0) return error_value();
+  if (layer < 0) return cc_value_error();
   int y = cc_emit_attr(L, op, &x, 1, attr, span, origin, layer);
   return layer_end(L, layer, reused, y);
 }
@@ -353,14 +343,14 @@ cc_value cc_layer_batchnorm(cc_lower_ctx *L, const cc_args *args,
                             nc_span span, const char *origin,
                             const char *layer_name, cc_scope *scope) {
   int x = cc_args_get(args, "x")->node;
-  if (cc_is_poisoned(L, x)) return error_value();
+  if (cc_is_poisoned(L, x)) return cc_value_error();
   const cc_node *xn = &L->g->nodes[x];
   if (require_input(L, x, xn->shape.rank >= 2 ? xn->shape.rank : 2, origin,
                     "an input with known channels (last dim)", NULL, span))
-    return error_value();
+    return cc_value_error();
   int reused;
   int layer = layer_begin(L, scope, origin, layer_name, span, &reused);
-  if (layer < 0) return error_value();
+  if (layer < 0) return cc_value_error();
   int trainable = (int)cc_args_get(args, "trainable")->number;
   cc_shape cshape = {1, {xn->shape.dim[xn->shape.rank - 1]}};
   static const struct {
@@ -375,7 +365,7 @@ cc_value cc_layer_batchnorm(cc_lower_ctx *L, const cc_args *args,
   for (int i = 0; i < 4; i++) {
     in[i + 1] = layer_param(L, layer, reused, weights[i].name, &cshape,
                             weights[i].init, trainable, weights[i].is_state, span);
-    if (in[i + 1] < 0) return error_value();
+    if (in[i + 1] < 0) return cc_value_error();
   }
   cc_attrs attr;
   memset(&attr, 0, sizeof attr);

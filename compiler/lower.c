@@ -14,12 +14,12 @@
 #include "compiler/entries.h"
 #include "compiler/lower_ctx.h"
 
-static cc_value error_value(void) {
+cc_value cc_value_error(void) {
   cc_value v = {.kind = CC_VAL_ERROR};
   return v;
 }
 
-static cc_value tensor_value(int node) {
+cc_value cc_value_tensor(int node) {
   cc_value v = {.kind = node < 0 ? CC_VAL_ERROR : CC_VAL_TENSOR, .node = node};
   return v;
 }
@@ -231,7 +231,7 @@ static cc_value lower_name(cc_lower_ctx *L, cc_scope *scope, const gr_expr *e) {
   if (hidden) {
     nc_error_hint(L->sink, e->span, "pass it to the block as an argument",
                   "block bodies cannot use the file's tensor '%s'", e->u.name);
-    return error_value();
+    return cc_value_error();
   }
   const char *const *builtins = cc_builtin_names();
   for (size_t i = 0; builtins[i]; i++)
@@ -240,14 +240,14 @@ static cc_value lower_name(cc_lower_ctx *L, cc_scope *scope, const gr_expr *e) {
       snprintf(hint, sizeof hint, "call it: %s(x)", e->u.name);
       nc_error_hint(L->sink, e->span, hint, "'%s' is a function, not a value",
                     e->u.name);
-      return error_value();
+      return cc_value_error();
     }
   const char *close = suggest_name(L, scope, e->u.name, 0);
   char hint[96] = "";
   if (close) snprintf(hint, sizeof hint, "did you mean %s?", close);
   nc_error_hint(L->sink, e->span, close ? hint : NULL, "unknown name '%s'",
                 e->u.name);
-  return error_value();
+  return cc_value_error();
 }
 
 /* Members of an imported file: its blocks and consts. */
@@ -259,7 +259,7 @@ static cc_value lower_member(cc_lower_ctx *L, cc_scope *scope,
   if (object.kind != CC_VAL_MODULE) {
     nc_error(L->sink, e->span, "%s has no members (only imports do)",
              value_kind_text(object.kind));
-    return error_value();
+    return cc_value_error();
   }
   cc_binding *b = cc_scope_own(object.home, member);
   if (b && (b->value.kind == CC_VAL_BLOCK || b->value.kind == CC_VAL_NUMBER ||
@@ -273,7 +273,7 @@ static cc_value lower_member(cc_lower_ctx *L, cc_scope *scope,
   nc_error_hint(L->sink, e->u.member.member.span, close ? hint : NULL,
                 "'%s' has no block or const named '%s'",
                 object.home->alias ? object.home->alias : "import", member);
-  return error_value();
+  return cc_value_error();
 }
 
 static cc_op binop_to_op(gr_binop op) {
@@ -305,7 +305,7 @@ static cc_value fold(cc_lower_ctx *L, gr_binop op, cc_value a, cc_value b,
   case GR_OP_DIV:
     if (b.number == 0) {
       nc_error(L->sink, span, "division by zero in a constant expression");
-      return error_value();
+      return cc_value_error();
     }
     return number_value(a.number / b.number, 0);
   case GR_OP_LT: return number_value(a.number < b.number, 1);
@@ -316,7 +316,7 @@ static cc_value fold(cc_lower_ctx *L, gr_binop op, cc_value a, cc_value b,
   case GR_OP_NE: return number_value(a.number != b.number, 1);
   case GR_OP_NEG: case GR_OP_POS: break;
   }
-  return error_value();
+  return cc_value_error();
 }
 
 static cc_value lower_operator(cc_lower_ctx *L, cc_scope *scope,
@@ -326,7 +326,7 @@ static cc_value lower_operator(cc_lower_ctx *L, cc_scope *scope,
   const gr_expr *lhs_expr = unary ? e->u.unary.operand : e->u.binary.lhs;
   cc_value lhs = cc_lower_expr(L, scope, lhs_expr);
   cc_value rhs = unary ? number_value(0, 1) : cc_lower_expr(L, scope, e->u.binary.rhs);
-  if (lhs.kind == CC_VAL_ERROR || rhs.kind == CC_VAL_ERROR) return error_value();
+  if (lhs.kind == CC_VAL_ERROR || rhs.kind == CC_VAL_ERROR) return cc_value_error();
   if (unary && op == GR_OP_POS) return lhs;
   if (lhs.kind == CC_VAL_NUMBER && rhs.kind == CC_VAL_NUMBER)
     return unary ? number_value(-lhs.number, lhs.is_integer)
@@ -334,17 +334,17 @@ static cc_value lower_operator(cc_lower_ctx *L, cc_scope *scope,
   const char *origin = nc_arena_printf(L->g->arena, "operator %s", gr_binop_text(op));
   if (!origin) {
     L->out_of_memory = 1;
-    return error_value();
+    return cc_value_error();
   }
   int like = lhs.kind == CC_VAL_TENSOR ? lhs.node : rhs.kind == CC_VAL_TENSOR ? rhs.node : -1;
   int in[2];
   in[0] = cc_value_to_node(L, lhs, like, lhs_expr->span);
-  if (in[0] < 0) return error_value();
+  if (in[0] < 0) return cc_value_error();
   if (!unary) {
     in[1] = cc_value_to_node(L, rhs, like, e->u.binary.rhs->span);
-    if (in[1] < 0) return error_value();
+    if (in[1] < 0) return cc_value_error();
   }
-  return tensor_value(cc_emit(L, binop_to_op(op), in, unary ? 1 : 2, e->span,
+  return cc_value_tensor(cc_emit(L, binop_to_op(op), in, unary ? 1 : 2, e->span,
                               origin, -1));
 }
 
@@ -366,7 +366,7 @@ static cc_value lower_call(cc_lower_ctx *L, cc_scope *scope, const gr_expr *e,
       if (close) snprintf(hint, sizeof hint, "did you mean %s?", close);
       nc_error_hint(L->sink, callee->span, close ? hint : NULL,
                     "unknown function '%s'", callee->u.name);
-      return error_value();
+      return cc_value_error();
     }
   }
   cc_value fn = cc_lower_expr(L, scope, callee);
@@ -374,13 +374,13 @@ static cc_value lower_call(cc_lower_ctx *L, cc_scope *scope, const gr_expr *e,
   if (fn.kind != CC_VAL_BLOCK && fn.kind != CC_VAL_WEIGHTS) {
     nc_error(L->sink, callee->span, "%s cannot be called",
              value_kind_text(fn.kind));
-    return error_value();
+    return cc_value_error();
   }
   return expand_block(L, scope, fn, e);
 }
 
 cc_value cc_lower_expr(cc_lower_ctx *L, cc_scope *scope, const gr_expr *e) {
-  if (L->out_of_memory) return error_value();
+  if (L->out_of_memory) return cc_value_error();
   switch (e->kind) {
   case GR_EXPR_NUMBER: return number_value(e->u.number.value, e->u.number.is_integer);
   case GR_EXPR_STRING: {
@@ -397,7 +397,7 @@ cc_value cc_lower_expr(cc_lower_ctx *L, cc_scope *scope, const gr_expr *e) {
   case GR_EXPR_UNARY:
   case GR_EXPR_BINARY: return lower_operator(L, scope, e);
   }
-  return error_value();
+  return cc_value_error();
 }
 
 /* ---------------------------------------------------------------- blocks */
@@ -489,11 +489,11 @@ static cc_value expand_block(cc_lower_ctx *L, cc_scope *caller, cc_value fn,
     if (L->expanding[i] == block) {
       nc_error_hint(L->sink, call->span, "blocks cannot call themselves",
                     "block '%s' is recursive", name);
-      return error_value();
+      return cc_value_error();
     }
   if (L->n_expanding == (int)(sizeof L->expanding / sizeof *L->expanding)) {
     nc_error(L->sink, call->span, "blocks nested too deeply");
-    return error_value();
+    return cc_value_error();
   }
   /* Direct calls run in the caller's weight set; a weight set adds its own. */
   const char *prefix = caller->prefix;
@@ -501,15 +501,15 @@ static cc_value expand_block(cc_lower_ctx *L, cc_scope *caller, cc_value fn,
     prefix = nc_arena_printf(L->g->arena, "%s%s", caller->prefix, fn.prefix);
     if (!prefix) {
       L->out_of_memory = 1;
-      return error_value();
+      return cc_value_error();
     }
   }
   cc_scope *inner = scope_new(L, fn.home, prefix, fn.home->alias, fn.home->file);
-  if (!inner) return error_value();
-  if (bind_block_args(L, caller, inner, block, call)) return error_value();
+  if (!inner) return cc_value_error();
+  if (bind_block_args(L, caller, inner, block, call)) return cc_value_error();
   L->expanding[L->n_expanding++] = block;
   count_assignments(L, inner, block->u.block.body);
-  cc_value result = error_value();
+  cc_value result = cc_value_error();
   int first = 1;
   for (const gr_stmt *s = block->u.block.body; s; s = s->next)
     if (s->kind == GR_STMT_RETURN) first = 0;
@@ -612,7 +612,7 @@ static void lower_input(cc_lower_ctx *L, cc_scope *scope, const gr_stmt *s) {
     in->node = node;
     in->span = s->span;
     cc_name_node(L, node, n->text);
-    scope_bind(L, scope, n->text, n->span, tensor_value(node), "input", 1);
+    scope_bind(L, scope, n->text, n->span, cc_value_tensor(node), "input", 1);
   }
 }
 
@@ -640,7 +640,7 @@ static void lower_assign(cc_lower_ctx *L, cc_scope *scope, const gr_stmt *s) {
     cc_name_node(L, v.node, name->text);
   } else if (v.kind != CC_VAL_ERROR && v.kind != CC_VAL_NUMBER) {
     nc_error(L->sink, rhs->span, "cannot assign %s to a variable", value_kind_text(v.kind));
-    v = error_value();
+    v = cc_value_error();
   }
   cc_binding *old = cc_scope_own(scope, name->text);
   if (old && old->warn_unused && !old->used && old->value.kind != CC_VAL_ERROR &&
@@ -658,7 +658,7 @@ static void lower_const(cc_lower_ctx *L, cc_scope *scope, const gr_stmt *s) {
     nc_error_hint(L->sink, s->u.bind.value->span,
                   "use a plain assignment for tensors",
                   "const '%s' must be a number known at compile time", name->text);
-    v = error_value();
+    v = cc_value_error();
   }
   /* Not reported when unused: a library's consts serve blocks not called. */
   scope_bind(L, scope, name->text, name->span, v, "const", 0);
@@ -693,7 +693,7 @@ static void lower_declaration(cc_lower_ctx *L, cc_scope *scope, const gr_stmt *s
     nc_buf_release(&type);
     node = -1;
   }
-  scope_bind(L, scope, name->text, name->span, tensor_value(node), what, 0);
+  scope_bind(L, scope, name->text, name->span, cc_value_tensor(node), what, 0);
   if (node < 0) return;
   cc_output *out = CC_PUSH(L->g, outputs);
   if (!out) {
@@ -780,14 +780,14 @@ static void lower_import(cc_lower_ctx *L, cc_scope *scope, const gr_stmt *s) {
   gr_module *m = L->import(L->import_ctx, s->u.import.path, scope->file,
                            s->u.import.path_span);
   if (!m) {
-    scope_bind(L, scope, alias->text, alias->span, error_value(), "import", 0);
+    scope_bind(L, scope, alias->text, alias->span, cc_value_error(), "import", 0);
     return;
   }
   for (int i = 0; i < L->n_active_files; i++)
     if (L->active_files[i] == m->file) {
       nc_error_hint(L->sink, s->u.import.path_span, "files cannot import each other in a circle",
                     "import cycle: '%s' is already being imported", s->u.import.path);
-      scope_bind(L, scope, alias->text, alias->span, error_value(), "import", 0);
+      scope_bind(L, scope, alias->text, alias->span, cc_value_error(), "import", 0);
       return;
     }
   if (L->n_active_files == (int)(sizeof L->active_files / sizeof *L->active_files)) {

@@ -79,6 +79,10 @@ typedef struct cc_lower_ctx {
 
 /* ----- lower.c: expressions and names */
 
+/* Values: an already reported error; a node (an error when node < 0). */
+cc_value cc_value_error(void);
+cc_value cc_value_tensor(int node);
+
 /* The binding of `name` in `s` itself (not its parents), or NULL. */
 cc_binding *cc_scope_own(cc_scope *s, const char *name);
 

@@ -20,4 +20,11 @@ struct netc_model {
 void cc_write_summary(const cc_graph *g, nc_buf *out);
 void cc_write_dot(const cc_graph *g, nc_buf *out);
 
+/* Builds a report of the model's graph and hands it to `write` in one
+** piece: NETC_EINVAL without a model or writer, NETC_ENOMEM when the text
+** could not be built, NETC_EIO when write refused it. */
+netc_status cc_model_write_report(const netc_model *model,
+                                  void (*report)(const cc_graph *, nc_buf *),
+                                  netc_write_fn write, void *user);
+
 #endif

@@ -320,15 +320,5 @@ void cc_write_summary(const cc_graph *g, nc_buf *out) {
 
 netc_status netc_model_write_summary(const netc_model *model,
                                      netc_write_fn write, void *user) {
-  if (!model || !write) return NETC_EINVAL;
-  nc_buf out;
-  nc_buf_init(&out);
-  cc_write_summary(&model->graph, &out);
-  netc_status status = NETC_OK;
-  if (out.failed)
-    status = NETC_ENOMEM;
-  else if (write(nc_buf_str(&out), out.len, user) != 0)
-    status = NETC_EIO;
-  nc_buf_release(&out);
-  return status;
+  return cc_model_write_report(model, cc_write_summary, write, user);
 }

@@ -40,7 +40,7 @@ typedef struct window_job {
   rt_window w;          /* whole-batch geometry */
   int op;               /* which kernel, below */
   int parts;            /* parts of the batch */
-  const float *a, *b;   /* inputs (see each kernel) */
+  const float *a, *b, *c; /* inputs (see each kernel) */
   float *out;           /* output */
 } window_job;
 
@@ -66,65 +66,49 @@ static void window_part(void *arg, int part, int thread) {
   case JOB_MAXPOOL: rt_maxpool_forward(&w, j->a + first * in, j->out + first * out); break;
   case JOB_AVGPOOL: rt_avgpool_forward(&w, j->a + first * in, j->out + first * out); break;
   case JOB_AVGPOOL_GRAD: rt_avgpool_backward(&w, j->a + first * out, j->out + first * in); break;
+  case JOB_MAXPOOL_GRAD: /* a = x, b = y, c = dy */
+    rt_maxpool_backward(&w, j->a + first * in, j->b + first * out, j->c + first * out,
+                        j->out + first * in);
+    break;
   default: break;
   }
 }
 
 static void run_window(netc_session *s, const rt_window *w, int op,
-                       const float *a, const float *b, float *out) {
+                       const float *a, const float *b, const float *c, float *out) {
   window_job j = {s, *w, op, parts_for(s, w->n, w->oh * w->ow * w->f * w->kh * w->kw),
-                  a, b, out};
+                  a, b, c, out};
   rt_pool_run(s->pool, window_part, &j, j.parts);
 }
 
 void rt_par_conv2d_forward(netc_session *s, const rt_window *w, const float *x,
                            const float *k, float *y) {
-  run_window(s, w, JOB_CONV, x, k, y);
+  run_window(s, w, JOB_CONV, x, k, NULL, y);
 }
 
 void rt_par_conv2d_backward_input(netc_session *s, const rt_window *w,
                                   const float *dy, const float *k, float *dx) {
-  run_window(s, w, JOB_CONV_INPUT, dy, k, dx);
+  run_window(s, w, JOB_CONV_INPUT, dy, k, NULL, dx);
 }
 
 void rt_par_maxpool_forward(netc_session *s, const rt_window *w, const float *x,
                             float *y) {
-  run_window(s, w, JOB_MAXPOOL, x, NULL, y);
+  run_window(s, w, JOB_MAXPOOL, x, NULL, NULL, y);
 }
 
 void rt_par_avgpool_forward(netc_session *s, const rt_window *w, const float *x,
                             float *y) {
-  run_window(s, w, JOB_AVGPOOL, x, NULL, y);
+  run_window(s, w, JOB_AVGPOOL, x, NULL, NULL, y);
 }
 
 void rt_par_avgpool_backward(netc_session *s, const rt_window *w,
                              const float *dy, float *dx) {
-  run_window(s, w, JOB_AVGPOOL_GRAD, dy, NULL, dx);
-}
-
-typedef struct maxpool_grad_job {
-  const window_job *j;     /* geometry and parts */
-  const float *x, *y, *dy; /* forward input, output, output gradient */
-} maxpool_grad_job;
-
-static void maxpool_grad_part(void *arg, int part, int thread) {
-  const maxpool_grad_job *m = arg;
-  (void)thread;
-  int64_t first, count;
-  part_range(m->j->w.n, part, m->j->parts, &first, &count);
-  rt_window w = m->j->w;
-  w.n = count;
-  int64_t in = w.h * w.w * w.c, out = w.oh * w.ow * w.f;
-  rt_maxpool_backward(&w, m->x + first * in, m->y + first * out, m->dy + first * out,
-                      m->j->out + first * in);
+  run_window(s, w, JOB_AVGPOOL_GRAD, dy, NULL, NULL, dx);
 }
 
 void rt_par_maxpool_backward(netc_session *s, const rt_window *w, const float *x,
                              const float *y, const float *dy, float *dx) {
-  window_job j = {s, *w, JOB_MAXPOOL_GRAD, parts_for(s, w->n, w->oh * w->ow * w->f * 4),
-                  NULL, NULL, dx};
-  maxpool_grad_job m = {&j, x, y, dy};
-  rt_pool_run(s->pool, maxpool_grad_part, &m, j.parts);
+  run_window(s, w, JOB_MAXPOOL_GRAD, x, y, dy, dx);
 }
 
 /* Filter gradient: each of a fixed number of batch chunks sums its images
