@@ -15,8 +15,10 @@
 /* ORDER cc_output_kind */
 static const char *const output_kind_names[] = {"output", "loss", "metric"};
 /* ORDER cc_entry_kind */
-static const char *const entry_kind_names[] = {"predict", "evaluate", "train",
-                                               "step"};
+/* What running each kind of entry point does. ORDER cc_entry_kind */
+static const char *const entry_kind_names[] = {
+    "inference: outputs", "inference: outputs, losses, metrics",
+    "one training step", "weight copies"};
 
 enum { TABLE_COLUMNS = 4, COLUMN_GAP = 2 };
 

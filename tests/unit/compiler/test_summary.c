@@ -334,9 +334,9 @@ static void test_summary_train_and_entries(void) {
   CHECK_CONTAINS(text, "\nTrain: adam(lr=0.001) minimizes xent\n"
                        "  with batch=128, shuffle=yes\n");
   CHECK_CONTAINS(text, "\nEntry points:\n"
-                       "  predict      predict  feeds image\n"
-                       "  train        train    feeds image, label\n"
-                       "  sync_target  step     copies 1 weight tensor\n");
+                       "  predict      inference: outputs  feeds image\n"
+                       "  train        one training step   feeds image, label\n"
+                       "  sync_target  weight copies       copies 1 weight tensor\n");
   nc_free(text);
   model_release();
 }
