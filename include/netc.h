@@ -2,9 +2,10 @@
 ** netc.h: the one public header of libnetc.
 **
 ** Ownership, once for the whole API: netc never takes ownership of its
-** arguments; every object returned through a `*_create` or `*_compile_*`
-** function is released with the matching `*_destroy`; strings and structs
-** passed to callbacks are borrowed for the duration of the call only.
+** arguments; every object returned through a `*_create`, `*_compile_*` or
+** `*_load*` function is released with the matching `*_destroy`; strings and
+** structs passed to callbacks are borrowed for the duration of the call
+** only.
 **
 ** Every function that can fail returns a netc_status: NETC_OK (0) on success,
 ** a negative code otherwise. The library never prints, exits or aborts.
@@ -154,6 +155,12 @@ typedef struct netc_tensor {
 
 /* Number of elements (1 for a scalar). */
 int64_t netc_tensor_elements(const netc_tensor *tensor);
+
+/* The declared type of input `name` of a model (NULL: the first input):
+** dtype, rank and dims into `type`, -1 for a symbolic dim such as batch;
+** type->data is set to NULL. NETC_ENOTFOUND when there is no such input. */
+netc_status netc_model_input(const netc_model *model, const char *name,
+                             netc_tensor *type);
 
 /* One named input value for a run. */
 typedef struct netc_feed {
@@ -312,6 +319,255 @@ netc_status netc_session_predict(netc_session *session,
 ** into buf. Returns the length it needed (like snprintf). */
 int netc_progress_format(const netc_progress *progress, char *buf,
                          size_t size);
+
+/* ------------------------------------------------------------ model files */
+
+/* Saves the session and its model to the HDF5 file `path`, the format of
+** docs/file-format.md: the graph, the .net sources, the weights, the
+** optimizer slots, the step, seed, data cursor and training history, all a
+** later netc_session_load needs to serve the model or to resume training bit
+** for bit. The file is written under a temporary name in the same folder,
+** flushed to disk and renamed over `path`, so a crash leaves the previous
+** file whole. May be called from a progress callback of netc_session_fit
+** (checkpoints). On failure netc_session_error says why. */
+netc_status netc_session_save(netc_session *session, const char *path);
+
+/* Loads a file written by netc_session_save: *model receives the graph and
+** its sources (for the summary and messages), and *session (unless
+** `session` is NULL: the model only) a session on it holding the saved
+** weights, optimizer state, step, seed, data cursor and history.
+** `options` gives max_batch and threads as for netc_session_create and may
+** be NULL; the seed is the file's. Destroy the session, then the model. A
+** missing, unreadable, truncated, corrupted, foreign (not written by netc)
+** or newer-version file gives NETC_EIO or NETC_EFORMAT, both outputs NULL
+** and `error` naming the file and what is wrong. */
+netc_status netc_session_load(const char *path,
+                              const netc_session_options *options,
+                              netc_model **model, netc_session **session,
+                              netc_error *error);
+
+/* Writes the training state as text: step, epoch and the batch reached in
+** it, seed, the optimizer with its settings, the training settings and the
+** history (one line per epoch). */
+netc_status netc_session_write_state(const netc_session *session,
+                                     netc_write_fn write, void *user);
+
+/* Reads JPEG or PNG files (recognized by content, decoded as by
+** netc_dataset_load_images) into a new dataset with one column `column`
+** (NULL: "image"), f32 [count, height, width, channels] in [0, 1]: each
+** image converted to `channels` 1 (gray, as PIL's convert("L")) or 3 (RGB),
+** then resized to height x width (bilinear, half-pixel centers). An image of
+** that size and kind gives exactly the values the IDX loader gives. */
+netc_status netc_dataset_load_image_files(const char *const *paths, int count,
+                                          int height, int width, int channels,
+                                          const char *column,
+                                          netc_dataset **out,
+                                          netc_error *error);
+
+/* ------------------------------------------------- reinforcement learning */
+
+/* Each object below takes all the memory it will ever need in its
+** `_create`, so no later call allocates, and gives it back in `_destroy`;
+** arrays passed to a call are read or written during that call only. */
+
+/* An environment: gym's CartPole, stepped in double precision with gym's
+** equations in gym's order. A state is 4 doubles: cart position x (m),
+** cart velocity, pole angle theta (rad, 0 = upright), angular velocity. */
+typedef struct netc_env netc_env;
+
+enum {
+  NETC_CARTPOLE_STATE = 4,  /* doubles in a CartPole state */
+  NETC_CARTPOLE_ACTIONS = 2 /* 0 pushes the cart left, 1 pushes it right */
+};
+
+/* Creates environment `id`: "CartPole-v0" (episodes end after 200 steps)
+** or "CartPole-v1" (500 steps); NETC_ENOTFOUND for other names. The start
+** of the k-th episode (k = 0, 1, ... counting resets) depends on (seed, k)
+** only. */
+netc_status netc_env_create(const char *id, uint64_t seed, netc_env **out);
+void netc_env_destroy(netc_env *env);
+
+/* Why the last call on `env` failed ("" after a success). */
+const char *netc_env_error(const netc_env *env);
+
+/* Starts the next episode: each state value uniform in [-0.05, 0.05),
+** written to state[NETC_CARTPOLE_STATE]. */
+netc_status netc_env_reset(netc_env *env, double *state);
+
+/* Starts an episode from `state` (4 finite values) instead; the count of
+** resets, and so the following random starts, stay as they are. */
+netc_status netc_env_set_state(netc_env *env, const double *state);
+
+/* One step with `action` 0 or 1 (else NETC_EINVAL): writes the new state to
+** next_state, 1 to *reward, whether the pole fell past 12 degrees or the
+** cart left [-2.4, 2.4] to *done (that step still earns 1), and whether the
+** episode reached its step limit to *truncated. Outputs may be NULL. Once
+** done or truncated, stepping is NETC_ESTATE until the next reset. */
+netc_status netc_env_step(netc_env *env, int action, double *next_state,
+                          double *reward, int *done, int *truncated);
+
+/* A replay buffer: a ring of the last `capacity` transitions (state,
+** action, reward, next state, done), states of `state_size` floats. */
+typedef struct netc_replay netc_replay;
+
+/* Sampling is seeded: the same adds and draws give the same batches. */
+netc_status netc_replay_create(int64_t capacity, int state_size, uint64_t seed,
+                               netc_replay **out);
+void netc_replay_destroy(netc_replay *replay);
+
+/* Why the last call on `replay` failed ("" after a success). */
+const char *netc_replay_error(const netc_replay *replay);
+
+/* Stores one transition (finite values, done 0 or 1), overwriting the
+** oldest once the buffer is full. */
+netc_status netc_replay_add(netc_replay *replay, const float *state,
+                            int32_t action, float reward,
+                            const float *next_state, int done);
+
+/* Transitions stored: at most the capacity. */
+int64_t netc_replay_size(const netc_replay *replay);
+
+/* Draws `batch` different stored transitions, each batch-sized subset
+** equally likely, and writes them row by row: states and next_states
+** [batch, state_size], the others [batch], dones as 0 or 1 (the feeds of a
+** DQN train step). NETC_EINVAL when batch exceeds the size. */
+netc_status netc_replay_sample(netc_replay *replay, int batch, float *states,
+                               int32_t *actions, float *rewards,
+                               float *next_states, float *dones);
+
+/* Epsilon-greedy action selection. Epsilon goes linearly from `start` to
+** `end` over the first `decay_steps` selections, then stays at `end`. */
+typedef struct netc_explore netc_explore;
+
+/* start and end in [0, 1], decay_steps >= 0; draws are seeded. */
+netc_status netc_explore_create(double start, double end, int64_t decay_steps,
+                                uint64_t seed, netc_explore **out);
+void netc_explore_destroy(netc_explore *explore);
+
+/* The epsilon of the next selection. */
+double netc_explore_epsilon(const netc_explore *explore);
+
+/* With probability epsilon a uniformly random action in [0, n_actions),
+** else the first action of largest q[a]; writes it to *action and moves
+** the schedule on by one selection. */
+netc_status netc_explore_select(netc_explore *explore, const float *q,
+                                int n_actions, int *action);
+
+/* Episode statistics: the returns of finished episodes, averaged over a
+** sliding window (100 for gym's "solved" criteria). */
+typedef struct netc_episode_stats netc_episode_stats;
+
+/* window >= 1. */
+netc_status netc_episode_stats_create(int window, netc_episode_stats **out);
+void netc_episode_stats_destroy(netc_episode_stats *stats);
+
+/* Records the return of one finished episode. */
+void netc_episode_stats_add(netc_episode_stats *stats, double episode_return);
+
+/* Episodes recorded so far. */
+int64_t netc_episode_stats_count(const netc_episode_stats *stats);
+
+/* The mean return of the last min(count, window) episodes; 0 before any. */
+double netc_episode_stats_average(const netc_episode_stats *stats);
+
+/* ---------------------------------------------------------- image folders */
+
+/* What the image loader does with a file it cannot read or decode. */
+typedef enum netc_on_error {
+  NETC_ON_ERROR_SKIP, /* leave it out and describe it in the report */
+  NETC_ON_ERROR_FAIL  /* stop: NETC_EIO (unreadable) or NETC_EFORMAT
+                         (not a valid JPEG or PNG), naming the file */
+} netc_on_error;
+
+typedef struct netc_image_options {
+  const char *image_column;  /* NULL: "image" */
+  const char *label_column;  /* NULL: "label" */
+  int height, width;         /* every image is resized to this; required */
+  netc_on_error on_error;    /* default (0): skip */
+  int64_t limit_per_class;   /* the first `limit` image files of each class
+                                (in sorted order); 0 = all */
+  int threads;               /* decoding threads; 0 = one per core */
+} netc_image_options;
+
+enum { NETC_IMAGE_REPORT_FILES = 8 };
+
+/* One file the loader left out. */
+typedef struct netc_skipped_file {
+  char path[512];   /* DIR/<class>/<name> (cut short if longer) */
+  char reason[160]; /* why, e.g. "truncated JPEG" */
+} netc_skipped_file;
+
+/* What netc_dataset_load_images read and what it left out. */
+typedef struct netc_image_report {
+  int64_t loaded;  /* images in the dataset */
+  int64_t skipped; /* image files that could not be read or decoded */
+  int64_t ignored; /* other files in class folders (other extensions,
+                      hidden files), never opened */
+  int listed;      /* entries of files[]: min(skipped, NETC_IMAGE_REPORT_FILES) */
+  netc_skipped_file files[NETC_IMAGE_REPORT_FILES]; /* the first skipped
+                      files, in load order */
+} netc_image_report;
+
+/* Loads DIR/<class>/<file> for files named *.jpg, *.jpeg or *.png (any
+** case) into a dataset: images u8 [N,height,width,3] (RGB, resized with
+** bilinear interpolation, half-pixel centers as in TensorFlow, no
+** antialiasing) and labels i32 [N]. Classes are DIR's subfolders sorted
+** by strcmp (Keras's flow_from_directory order), label i being the i-th;
+** rows follow the classes, then the file names sorted by strcmp. Gray
+** images are replicated to RGB, alpha is dropped, 16-bit PNGs keep their
+** high byte, palettes are expanded, CMYK JPEGs are converted. Files and
+** folders whose names start with '.' are ignored. A DIR without class
+** folders, a class folder without image files, or one where no image
+** could be read is NETC_EFORMAT. `options` is required (for the size);
+** `report` may be NULL and is filled on success and on failure. *out is
+** released with netc_dataset_destroy. */
+netc_status netc_dataset_load_images(const char *dir,
+                                     const netc_image_options *options,
+                                     netc_dataset **out,
+                                     netc_image_report *report,
+                                     netc_error *error);
+
+/* The class names of a dataset from an image folder (0 and NULL for
+** other datasets and out-of-range indices). Borrowed while it lives. */
+int netc_dataset_class_count(const netc_dataset *dataset);
+const char *netc_dataset_class_name(const netc_dataset *dataset, int label);
+
+/* Splits `dataset` into two new ones: round(validation_fraction * rows)
+** rows (fraction in [0, 1]) chosen by a shuffle seeded with `seed` go to
+** *val, the others to *train; both keep the original row order, the class
+** names and the augmentation settings. The same seed gives the same split.
+** Both are released with netc_dataset_destroy; on failure both are NULL. */
+netc_status netc_dataset_split(const netc_dataset *dataset,
+                               double validation_fraction, uint64_t seed,
+                               netc_dataset **train, netc_dataset **val,
+                               netc_error *error);
+
+/* ----------------------------------------------------------- augmentation */
+
+/* Random image transforms for training, as Keras's ImageDataGenerator: one
+** affine transform per image (rotation, shift, zoom about the center, with
+** bilinear sampling; points outside the image take the nearest edge
+** pixel), then the flip, then the rescale. Each image's parameters depend
+** only on (seed, epoch, row), never on batch position or thread count.
+** All zero is no augmentation. */
+typedef struct netc_augment {
+  int horizontal_flip;       /* mirror left-right with probability 1/2 */
+  double rotation_range;     /* degrees: angle uniform in [-r, r] */
+  double width_shift_range;  /* fraction of the width: uniform in [-r, r] */
+  double height_shift_range; /* fraction of the height: uniform in [-r, r] */
+  double zoom_range;         /* in [0, 1): row and column zoom factors, each
+                                uniform in [1 - z, 1 + z] (Keras draws
+                                both); above 1 zooms out */
+  double rescale;            /* every value is multiplied by it (1/255.0,
+                                or 1 for VGG's caffe preprocessing); 0 = 1 */
+} netc_augment;
+
+/* Attaches augmentation to `column` (u8 [N,H,W,C] images): training draws
+** each image through it. `augment` is copied; NULL removes it. A dataset
+** augments one column: a second call replaces the first. */
+netc_status netc_dataset_set_augment(netc_dataset *dataset, const char *column,
+                                     const netc_augment *augment,
+                                     netc_error *error);
 
 #ifdef __cplusplus
 }

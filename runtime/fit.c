@@ -3,7 +3,10 @@
 ** batches through "train", progress after each batch, validation after each
 ** epoch), evaluate (means of losses and metrics) and predict. Batches are
 ** gathered into buffers allocated once per call; the steps themselves
-** allocate nothing.
+** allocate nothing. The data cursor (epoch, batch in it and the epoch's
+** running sums) lives in the session and each finished epoch's means go to
+** its history, so a saved and reloaded session goes on mid-epoch exactly
+** where it stopped.
 */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 
@@ -12,16 +15,32 @@
 #include <time.h>
 
 #include "common/nc_alloc.h"
+#include "runtime/data/augment.h"
 #include "runtime/data/dataset.h"
+#include "runtime/parallel.h"
 #include "runtime/session.h"
 
 enum { MAX_VALUES = 64 };
 
+/* Where one feed's rows come from and how they are turned into its batch. */
+typedef struct batch_column {
+  const rt_column *column;      /* the dataset column */
+  int to_f32;                   /* u8 pixels feeding an f32 input */
+  float scale;                  /* u8 -> f32 factor (the rescale, else 1) */
+  const netc_augment *augment;  /* random transform of u8 images, or NULL */
+  size_t row_bytes;             /* bytes of one batch row */
+} batch_column;
+
 /* Batch buffers for the inputs an entry needs, filled row by row. */
 typedef struct batcher {
+  netc_session *s;                /* for the thread pool and the seed */
   int n;                          /* feeds */
   netc_feed feeds[MAX_VALUES];    /* name and tensor (data: our buffer) */
-  const rt_column *column[MAX_VALUES]; /* where each feed's rows come from */
+  batch_column col[MAX_VALUES];   /* where each feed's rows come from */
+  int augmenting;                 /* training batches: apply augment */
+  uint64_t epoch;                 /* the augmentation's epoch */
+  const int64_t *order;           /* row order of the batch being filled */
+  int64_t first;                  /* its first position in order */
 } batcher;
 
 static void batcher_release(batcher *b) {
@@ -31,8 +50,10 @@ static void batcher_release(batcher *b) {
 
 static netc_status batcher_init(netc_session *s, const cc_entry *e,
                                 const netc_dataset *data, int64_t batch,
-                                batcher *b) {
+                                int augmenting, batcher *b) {
   memset(b, 0, sizeof *b);
+  b->s = s;
+  b->augmenting = augmenting;
   for (int i = 0; i < e->n_feeds && i < MAX_VALUES; i++) {
     const cc_input *in = &s->g->inputs[e->feeds[i]];
     const rt_column *c = rt_dataset_find(data, in->name);
@@ -43,11 +64,21 @@ static netc_status batcher_init(netc_session *s, const cc_entry *e,
       return rt_fail(s, NETC_ENOTFOUND, "the dataset has no column '%s' for input '%s' "
                      "(declared at %s)", in->name, in->name, at);
     }
+    batch_column *bc = &b->col[b->n];
     netc_feed *f = &b->feeds[b->n];
+    bc->column = c;
+    bc->row_bytes = c->row_bytes;
+    bc->to_f32 = c->data.dtype == NETC_U8 && s->g->nodes[in->node].dtype == NETC_F32;
+    bc->augment = rt_dataset_augment(data, in->name);
+    bc->scale = bc->augment && bc->augment->rescale != 0 ? bc->augment->rescale : 1.0f;
     f->name = in->name;
     f->tensor = c->data;
-    f->tensor.data = nc_malloc(c->row_bytes * (size_t)batch + 1);
-    b->column[b->n++] = c;
+    if (bc->to_f32) {
+      f->tensor.dtype = NETC_F32;
+      bc->row_bytes *= sizeof(float);
+    }
+    f->tensor.data = nc_malloc(bc->row_bytes * (size_t)batch + 1);
+    b->n++;
     if (!f->tensor.data) {
       batcher_release(b);
       return rt_fail(s, NETC_ENOMEM, "out of memory for a batch of %lld", (long long)batch);
@@ -56,19 +87,45 @@ static netc_status batcher_init(netc_session *s, const cc_entry *e,
   return NETC_OK;
 }
 
-/* Copies rows order[first .. first+count) into the batch buffers. */
+/* Batch rows [first, first+count): copied, or u8 images converted to f32
+** (augmented in training: the transform depends on the seed, the epoch
+** and the dataset row only, so any thread may do any row). */
+static void fill_rows(const void *ctx, int64_t first, int64_t count) {
+  const batcher *b = ctx;
+  for (int i = 0; i < b->n; i++) {
+    const batch_column *bc = &b->col[i];
+    const netc_tensor *src = &bc->column->data;
+    char *dst = b->feeds[i].tensor.data;
+    for (int64_t r = first; r < first + count; r++) {
+      int64_t row = b->order ? b->order[b->first + r] : b->first + r;
+      const char *from = (const char *)src->data + (size_t)row * bc->column->row_bytes;
+      char *to = dst + (size_t)r * bc->row_bytes;
+      if (!bc->to_f32)
+        memcpy(to, from, bc->row_bytes);
+      else if (bc->augment && b->augmenting && src->rank == 4)
+        rt_augment_image(bc->augment, b->s->seed, b->epoch, (uint64_t)row,
+                         (const uint8_t *)from, src->dims[1], src->dims[2], src->dims[3],
+                         (float *)to);
+      else
+        rt_u8_to_f32((int64_t)bc->column->row_bytes, bc->scale, (const uint8_t *)from,
+                     (float *)to);
+    }
+  }
+}
+
+/* Fills the batch from rows order[first .. first+count) (in order when
+** order is NULL), spreading rows over the session's threads. */
 static void batcher_fill(batcher *b, const int64_t *order, int64_t first,
                          int64_t count) {
+  b->order = order;
+  b->first = first;
+  b->epoch = (uint64_t)b->s->epoch;
+  int64_t row_work = 0;
   for (int i = 0; i < b->n; i++) {
-    const rt_column *c = b->column[i];
-    char *dst = b->feeds[i].tensor.data;
-    for (int64_t r = 0; r < count; r++) {
-      int64_t row = order ? order[first + r] : first + r;
-      memcpy(dst + (size_t)r * c->row_bytes,
-             (const char *)c->data.data + (size_t)row * c->row_bytes, c->row_bytes);
-    }
+    row_work += (int64_t)b->col[i].row_bytes;
     b->feeds[i].tensor.dims[0] = count;
   }
+  rt_par_range(b->s, count, row_work, fill_rows, b);
 }
 
 /* The batch size: the option, else the model's setting, else 32. */
@@ -107,7 +164,7 @@ static netc_status sweep(netc_session *s, int entry, const netc_dataset *data,
                          double *sums) {
   const cc_entry *e = &s->g->entries[entry];
   batcher b;
-  netc_status st = batcher_init(s, e, data, batch, &b);
+  netc_status st = batcher_init(s, e, data, batch, 0, &b);
   const char *names[MAX_VALUES];
   netc_tensor results[MAX_VALUES];
   for (int i = 0; i < n_fetch; i++) {
@@ -168,7 +225,7 @@ netc_status netc_session_predict(netc_session *s, const netc_dataset *data,
   netc_status st = check_batch(s, batch);
   if (st != NETC_OK) return st;
   batcher b;
-  st = batcher_init(s, &s->g->entries[entry], data, batch, &b);
+  st = batcher_init(s, &s->g->entries[entry], data, batch, 0, &b);
   const char *name = s->g->nodes[node].name;
   int64_t written = 0;
   for (int64_t first = 0; st == NETC_OK && first < data->rows; first += batch) {
@@ -215,12 +272,27 @@ static double seconds_since(const struct timespec *start) {
 typedef struct epoch_log {
   const char *names[MAX_VALUES]; /* train fetch names, then val_ names */
   char val_names[MAX_VALUES / 2][72]; /* storage for "val_<name>" */
-  double sums[MAX_VALUES];       /* weighted sums of the train fetches */
   double values[MAX_VALUES];     /* what the callback sees */
   int n_train;                   /* train fetches */
   int n;                         /* all values */
-  int64_t rows;                  /* rows seen this epoch */
 } epoch_log;
+
+/* The epoch's means so far, from the session's sums (which a saved file
+** keeps, so a resumed epoch goes on with them). */
+static void epoch_means(const netc_session *s, epoch_log *log) {
+  for (int i = 0; i < log->n_train; i++)
+    log->values[i] = s->epoch_rows ? s->epoch_sums[i] / (double)s->epoch_rows : 0;
+}
+
+/* Closes an epoch: its figures go to the history, its sums start over. */
+static netc_status close_epoch(netc_session *s, const epoch_log *log) {
+  netc_status st = NETC_OK;
+  for (int i = 0; st == NETC_OK && i < log->n; i++)
+    st = rt_history_add(s, s->epoch, log->names[i], log->values[i]);
+  memset(s->epoch_sums, 0, (size_t)s->n_epoch_sums * sizeof *s->epoch_sums);
+  s->epoch_rows = 0;
+  return st;
+}
 
 static netc_status validate(netc_session *s, const netc_dataset *val, int64_t batch,
                             epoch_log *log) {
@@ -254,12 +326,12 @@ netc_status netc_session_fit(netc_session *s, const netc_dataset *data,
   int shuffle = !o->no_shuffle && train_setting(s, "shuffle", 1);
   int64_t batches = (data->rows + batch - 1) / batch;
   batcher b;
-  st = batcher_init(s, e, data, batch, &b);
+  st = batcher_init(s, e, data, batch, 1, &b);
   int64_t *order = nc_malloc((size_t)data->rows * sizeof *order);
   if (st == NETC_OK && !order) st = rt_fail(s, NETC_ENOMEM, "out of memory");
   epoch_log log;
   memset(&log, 0, sizeof log);
-  log.n_train = e->n_fetches < MAX_VALUES / 2 ? e->n_fetches : MAX_VALUES / 2;
+  log.n_train = s->n_epoch_sums < MAX_VALUES / 2 ? s->n_epoch_sums : MAX_VALUES / 2;
   const char *fetch[MAX_VALUES];
   for (int i = 0; i < log.n_train; i++) {
     fetch[i] = s->g->nodes[e->fetches[i]].name;
@@ -271,31 +343,32 @@ netc_status netc_session_fit(netc_session *s, const netc_dataset *data,
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
     shuffle_rows(s, order, data->rows, shuffle);
-    memset(log.sums, 0, sizeof log.sums);
-    log.rows = 0;
     netc_progress p = {NETC_PROGRESS_BATCH, (int)(epochs - (last_epoch - s->epoch)) + 1,
                        epochs, 0, batches, 0, log.n_train, log.names, log.values};
-    for (; st == NETC_OK && !stop && s->epoch_batch < batches; s->epoch_batch++) {
+    while (st == NETC_OK && !stop && s->epoch_batch < batches) {
       int64_t first = s->epoch_batch * batch;
       int64_t count = data->rows - first < batch ? data->rows - first : batch;
       netc_tensor results[MAX_VALUES];
       batcher_fill(&b, order, first, count);
       st = netc_session_run(s, "train", b.feeds, b.n, fetch, log.n_train, results);
       if (st != NETC_OK) break;
-      log.rows += count;
-      for (int i = 0; i < log.n_train; i++) {
-        log.sums[i] += (double)*(const float *)results[i].data * (double)count;
-        log.values[i] = log.sums[i] / (double)log.rows;
-      }
-      p.batch = s->epoch_batch + 1;
+      /* the cursor moves before the callback, which may save the session */
+      s->epoch_batch++;
+      s->epoch_rows += count;
+      for (int i = 0; i < log.n_train; i++)
+        s->epoch_sums[i] += (double)*(const float *)results[i].data * (double)count;
+      epoch_means(s, &log);
+      p.batch = s->epoch_batch;
       p.seconds = seconds_since(&start);
       if (o->progress && o->progress(&p, o->user)) stop = 1;
     }
     if (st != NETC_OK || s->epoch_batch < batches) break;
     s->epoch++;
     s->epoch_batch = 0;
+    epoch_means(s, &log);
     log.n = log.n_train;
     if (o->validation) st = validate(s, o->validation, batch, &log);
+    if (st == NETC_OK) st = close_epoch(s, &log);
     if (st != NETC_OK) break;
     p.event = NETC_PROGRESS_EPOCH;
     p.n_values = log.n;

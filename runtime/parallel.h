@@ -5,7 +5,7 @@
 #define RT_PARALLEL_H
 
 #include "runtime/kernels/kernels.h"
-#include "runtime/pool.h"
+#include "runtime/thread_pool.h"
 #include "runtime/session.h"
 
 /* Thread `thread`'s private scratch (s->scratch_floats floats). */

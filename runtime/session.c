@@ -1,9 +1,10 @@
 /*
-** session.c: creating and destroying sessions, their weights and their
-** error messages. A session owns one buffer for the weights, one for the
-** optimizer slots, one arena for activations and gradients and one scratch
-** buffer, all sized when it is created (the arena grows only when a new
-** fetch set needs a bigger plan, never during a step).
+** session.c: creating and destroying sessions, their weights, history and
+** error messages, and the declared types of a model's inputs. A session
+** owns one buffer for the weights, one for the optimizer slots, one arena
+** for activations and gradients and one scratch buffer, all sized when it
+** is created (the arena grows only when a new fetch set needs a bigger
+** plan, never during a step).
 */
 #define _POSIX_C_SOURCE 200809L /* sysconf */
 
@@ -14,7 +15,7 @@
 #include <unistd.h>
 
 #include "common/nc_alloc.h"
-#include "runtime/pool.h"
+#include "runtime/thread_pool.h"
 #include "runtime/session.h"
 
 netc_status rt_fail(netc_session *s, netc_status status, const char *fmt, ...) {
@@ -40,6 +41,23 @@ int64_t netc_tensor_elements(const netc_tensor *t) {
   int64_t n = 1;
   for (int i = 0; t && i < t->rank && i < NETC_MAX_RANK; i++) n *= t->dims[i];
   return n;
+}
+
+netc_status netc_model_input(const netc_model *model, const char *name,
+                             netc_tensor *type) {
+  if (!model || !type) return NETC_EINVAL;
+  const cc_graph *g = cc_model_graph(model);
+  for (int i = 0; i < g->n_inputs; i++) {
+    if (name && strcmp(g->inputs[i].name, name) != 0) continue;
+    const cc_node *n = &g->nodes[g->inputs[i].node];
+    memset(type, 0, sizeof *type);
+    type->dtype = n->dtype;
+    type->rank = n->shape.rank;
+    for (int d = 0; d < n->shape.rank; d++)
+      type->dims[d] = CC_DIM_IS_SYMBOL(n->shape.dim[d]) ? -1 : n->shape.dim[d];
+    return NETC_OK;
+  }
+  return NETC_ENOTFOUND;
 }
 
 /* The batch the session plans for: the option, else the train setting. */
@@ -110,8 +128,11 @@ netc_status netc_session_create(const netc_model *model,
   s->shape = nc_calloc(n, sizeof *s->shape);
   s->fetch_buffer = nc_calloc(n, sizeof *s->fetch_buffer);
   s->symbol = nc_calloc((size_t)g->n_symbols + 1, sizeof *s->symbol);
+  int train = cc_graph_find_entry(g, "train");
+  s->n_epoch_sums = train < 0 ? 0 : g->entries[train].n_fetches;
+  s->epoch_sums = nc_calloc((size_t)s->n_epoch_sums + 1, sizeof *s->epoch_sums);
   if (!s->params || !s->slots || !s->consts || !s->value || !s->shape ||
-      !s->fetch_buffer || !s->symbol) {
+      !s->fetch_buffer || !s->symbol || !s->epoch_sums) {
     netc_session_destroy(s);
     return NETC_ENOMEM;
   }
@@ -148,6 +169,8 @@ void netc_session_destroy(netc_session *s) {
   nc_free(s->shape);
   nc_free(s->fetch_buffer);
   nc_free(s->symbol);
+  nc_free(s->epoch_sums);
+  nc_free(s->history);
   nc_free(s);
 }
 
@@ -156,6 +179,22 @@ const char *netc_session_error(const netc_session *s) {
 }
 
 int64_t netc_session_step(const netc_session *s) { return s ? s->step : 0; }
+
+netc_status rt_history_add(netc_session *s, int64_t epoch, const char *name,
+                           double value) {
+  if (s->n_history == s->cap_history) {
+    int64_t cap = s->cap_history ? 2 * s->cap_history : 16;
+    rt_record *grown = nc_realloc(s->history, (size_t)cap * sizeof *grown);
+    if (!grown) return rt_fail(s, NETC_ENOMEM, "out of memory for the training history");
+    s->history = grown;
+    s->cap_history = cap;
+  }
+  rt_record *r = &s->history[s->n_history++];
+  r->epoch = epoch;
+  snprintf(r->name, sizeof r->name, "%s", name);
+  r->value = value;
+  return NETC_OK;
+}
 
 /* The weight called `name` with `count` elements, or why not. */
 static netc_status find_weight(const netc_session *s, const char *name,

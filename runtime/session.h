@@ -26,6 +26,13 @@ typedef enum rt_storage {
   RT_NONE        /* nothing (updates write their parameter in place) */
 } rt_storage;
 
+/* One figure of the training history: a loss or metric over one epoch. */
+typedef struct rt_record {
+  int64_t epoch;  /* the 1-based epoch it closes */
+  char name[72];  /* "xent", "val_acc", ... */
+  double value;   /* its batch-weighted mean over the epoch */
+} rt_record;
+
 /* How one entry point runs for one set of fetches. */
 typedef struct rt_plan {
   int entry;              /* index in the graph's entries */
@@ -53,6 +60,13 @@ struct netc_session {
   int64_t step;                    /* training steps taken */
   int64_t epoch;                   /* data cursor: epochs completed */
   int64_t epoch_batch;             /* batches done in the current epoch */
+  int64_t epoch_rows;              /* rows done in the current epoch */
+  double *epoch_sums;              /* per fetch of "train": batch-weighted
+                                      sums over the current epoch, so a
+                                      resumed epoch reports the same means */
+  int n_epoch_sums;                /* entries in epoch_sums */
+  rt_record *history;              /* one record per figure and epoch */
+  int64_t n_history, cap_history;  /* records used and allocated */
   float *params;                   /* all weights, one buffer */
   size_t *param_offset;            /* per param: offset in floats */
   float *slots;                    /* all optimizer slots, one buffer */
@@ -82,6 +96,10 @@ netc_status rt_fail(netc_session *s, netc_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* "file:line:col" of a span, or "" without one, into buf. */
 void rt_location(const netc_session *s, nc_span span, char *buf, size_t size);
+
+/* Appends a figure to the training history (name truncated to fit). */
+netc_status rt_history_add(netc_session *s, int64_t epoch, const char *name,
+                           double value);
 
 /* init.c: fills every weight from its initializer (seeded). */
 void rt_init_params(netc_session *s);

@@ -1,10 +1,12 @@
 #!/bin/sh
 # cli.sh: end-to-end checks of the netc command line: exit codes (0 ok,
 # 1 failure, 2 usage), the summary figures of the reference models, DOT
-# output that Graphviz accepts, and a short training run and a samples PNG
-# on Fashion-MNIST (skipped when the dataset-fashion-mnist package is not
-# installed). Run by `make check`, which sets top_srcdir
-# and top_builddir; to add a check, call `expect` and then `contains`.
+# output that Graphviz accepts, saved .h5 models (compile, summary, inspect,
+# damaged files), and on Fashion-MNIST a short training run, save, resume
+# (bit-exact), eval, predict and a samples PNG (skipped when the
+# dataset-fashion-mnist package is not installed). Run by `make check`,
+# which sets top_srcdir and top_builddir; to add a check, call `expect` and
+# then `contains`.
 
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
@@ -149,7 +151,7 @@ expect 2 train "$models/mnist.net" --data "$tmp" --batch 0
 contains err "--batch must be from 1"
 expect 2 train "$models/mnist.net" --data "$tmp" --validation-split 1
 expect 2 train --data "$tmp"
-contains err "train needs a .net file"
+contains err "train needs a model file"
 expect 2 samples --data "$tmp" "$models/mnist.net"
 contains err "unexpected argument"
 expect 2 samples --data "$tmp" --count=0
@@ -160,6 +162,53 @@ expect 1 samples --data "$tmp/no/such/dir"
 contains err "$tmp/no/such/dir"
 expect 1 train "$models/mnist.net" --data "$tmp"
 contains err "$tmp/train-images-idx3-ubyte"
+
+# ------------------------------------------------ saved models (.h5)
+
+expect 0 compile --help
+contains out "usage: netc compile FILE.net -o FILE.h5"
+expect 0 compile "$models/mnist.net" -o "$tmp/mnist.h5"
+contains out "wrote $tmp/mnist.h5: model mnist, 1,199,882 parameters initialized with seed 0"
+expect 0 summary "$models/mnist.net"
+mv "$tmp/out" "$tmp/summary.net.txt"
+expect 0 summary "$tmp/mnist.h5"
+cmp -s "$tmp/out" "$tmp/summary.net.txt" ||
+  fail "$what: the summary of the saved model differs from the .net file's"
+expect 0 check "$tmp/mnist.h5"
+contains out "mnist.h5: ok (model mnist, 1,199,882 parameters)"
+expect 0 dot -o "$tmp/saved.dot" "$tmp/mnist.h5"
+cmp -s "$tmp/saved.dot" "$tmp/mnist.dot" ||
+  fail "$what: the DOT of the saved model differs from the .net file's"
+expect 0 inspect "$tmp/mnist.h5"
+contains out "step: 0"
+contains out "optimizer: adam, minimizing xent"
+contains out "history: none"
+expect 0 compile "$models/mnist.net" -o "$tmp/again.h5"
+cmp -s "$tmp/mnist.h5" "$tmp/again.h5" ||
+  fail "$what: one model saved twice gives different files"
+expect 2 compile "$models/mnist.net"
+contains err "compile needs -o FILE"
+expect 2 compile "$tmp/mnist.h5" -o "$tmp/x.h5"
+contains err "compile takes a .net file"
+expect 1 compile "$models/mnist.net" -o "$tmp/no/such/dir/x.h5"
+contains err "cannot save $tmp/no/such/dir/x.h5"
+expect 2 predict "$tmp/mnist.h5"
+contains err "predict needs --index K (with --data) or image files"
+expect 2 predict "$tmp/mnist.h5" --index 0
+contains err "--index needs --data DIR"
+expect 2 train "$tmp/mnist.h5" --data "$tmp" --seed 1
+contains err "--seed is for .net files"
+expect 2 train "$models/mnist.net" --data "$tmp" --checkpoint-every 2
+contains err "--checkpoint-every needs -o OUT.h5"
+expect 1 inspect "$tmp/missing.h5"
+contains err "missing.h5: cannot open: No such file or directory"
+printf 'not a model\n' >"$tmp/text.h5"
+expect 1 summary "$tmp/text.h5"
+contains err "text.h5: not an HDF5 file, so not a netc model file"
+head -c 4000 "$tmp/mnist.h5" >"$tmp/cut.h5"
+expect 1 eval "$tmp/cut.h5" --data "$tmp"
+contains err "cut.h5: truncated: 4000 of its "
+empty out
 
 fashion=/usr/share/datasets/fashion-mnist
 if [ -d "$fashion" ]; then
@@ -188,6 +237,39 @@ if [ -d "$fashion" ]; then
     --test-limit 8
   contains err "no column 'state' for input 'state'"
   contains err "hint: netc train feeds"
+
+  # save, resume, evaluate, predict; 128 images in batches of 32: 4 steps
+  # an epoch. Resuming is bit-exact: 1 + 1 epochs give the very file 2 do.
+  small="--data $fashion --limit 128 --test-limit 16 --batch 32"
+  expect 0 train "$tmp/mnist.h5" $small --epochs 1 -o "$tmp/one.h5" \
+    --checkpoint-every 3
+  contains out "saved $tmp/one.h5 (step 4)"
+  grep '^test image 0: ' "$tmp/out" >"$tmp/trained.txt" ||
+    fail "$what: no prediction of test image 0 after saving"
+  expect 0 predict "$tmp/one.h5" --data "$fashion" --index 0
+  cmp -s "$tmp/out" "$tmp/trained.txt" ||
+    fail "$what: the saved model predicts test image 0 differently: $(cat "$tmp/out")"
+  expect 0 predict "$tmp/one.h5" --data "$fashion" --index 1 --top 3
+  contains out "test image 1 (true: Pullover):"
+  contains out "  3. "
+  expect 0 inspect "$tmp/one.h5"
+  contains out "step: 4"
+  contains out "epoch: 1 finished"
+  contains out "epoch 1: xent: "
+  expect 0 eval "$tmp/one.h5" --data "$fashion" --test-limit 16
+  contains out "test xent: "
+  expect 0 train "$tmp/one.h5" $small --epochs 1 -o "$tmp/resumed.h5"
+  contains out "resuming at step 4"
+  contains out "saved $tmp/resumed.h5 (step 8)"
+  expect 0 train "$tmp/mnist.h5" $small --epochs 2 -o "$tmp/whole.h5"
+  cmp -s "$tmp/whole.h5" "$tmp/resumed.h5" ||
+    fail "$what: 1 + 1 epochs with a save between differ from 2 epochs"
+  expect 0 samples --data "$fashion" --test --count 1 -o "$tmp/one.png"
+  expect 0 predict "$tmp/one.h5" "$tmp/one.png" --top 2
+  contains out "one.png:"
+  contains out "  2. "
+  expect 1 predict "$tmp/one.h5" "$tmp/missing.png"
+  contains err "missing.png: cannot open"
 
   expect 0 samples --data "$fashion" -o "$tmp/samples.png"
   contains out "wrote $tmp/samples.png: the first 32 training images"

@@ -1,7 +1,9 @@
 /*
 ** netc.c: the `netc` command-line tool. A thin client of netc.h, and the
-** only code in the project that prints or exits. Most commands compile one
-** .net file and then report on it or train it; `samples` only reads data.
+** only code in the project that prints or exits. Most commands take one
+** model, a .net file (compiled) or a saved .h5 file (loaded, with its
+** weights and training state), and then report on it, train, evaluate or
+** run it; `samples` only reads data.
 ** Two tables drive everything: `commands` lists the commands and the
 ** options each accepts, `options` how each option is parsed and described.
 ** Exit status: 0 on success, 1 on a failure (the model has errors, a file
@@ -22,6 +24,7 @@
 
 #include "config.h"
 #include "netc.h"
+#include "env.h"
 #include "png_grid.h"
 
 enum {
@@ -32,7 +35,9 @@ enum {
   MAX_VALUES = 16,   /* losses and metrics reported after training */
   GRID_COLUMNS = 8,  /* images per row of the samples grid */
   GRID_SCALE = 2,    /* magnification of each image in the grid */
-  DEFAULT_COUNT = 32 /* images in the samples grid */
+  DEFAULT_COUNT = 32, /* images in the samples grid */
+  MAX_INPUTS = 256,   /* image files given to `predict` */
+  MAX_OUTPUTS = 4096  /* values per image `predict` can show */
 };
 
 /* What the command line asked for, after the command name. Numbers left at
@@ -50,6 +55,11 @@ typedef struct args {
   int64_t count;           /* --count N images in the samples grid */
   double validation_split; /* --validation-split F; 0 = no validation */
   int test;                /* --test: samples from the test set */
+  int64_t index;           /* --index K: the test record to predict */
+  int64_t top;             /* --top K classes shown by predict; 0 = 1 */
+  int64_t checkpoint;      /* --checkpoint-every N steps; 0 = never */
+  const char *inputs[MAX_INPUTS]; /* image files after the model */
+  int n_inputs;            /* entries in inputs */
 } args;
 
 typedef enum option_kind {
@@ -71,7 +81,10 @@ enum {
   OPT_TEST_LIMIT = 1 << 7,
   OPT_SPLIT = 1 << 8,
   OPT_COUNT = 1 << 9,
-  OPT_TEST = 1 << 10
+  OPT_TEST = 1 << 10,
+  OPT_INDEX = 1 << 11,
+  OPT_TOP = 1 << 12,
+  OPT_CHECKPOINT = 1 << 13
 };
 
 typedef struct option {
@@ -109,8 +122,22 @@ static const option options[] = {
      "images in the grid (default 32)"},
     {OPT_TEST, "--test", NULL, OPTION_FLAG, 0, 0, offsetof(args, test),
      "take the images from the test set"},
+    {OPT_INDEX, "--index", "K", OPTION_INT, 0, INT32_MAX, offsetof(args, index),
+     "predict test image K of the IDX files in --data (from 0)"},
+    {OPT_TOP, "--top", "K", OPTION_INT, 1, CLASSES, offsetof(args, top),
+     "show the K most likely classes (default 1)"},
+    {OPT_CHECKPOINT, "--checkpoint-every", "N", OPTION_INT, 1, INT64_MAX,
+     offsetof(args, checkpoint), "also save to -o every N training steps"},
 };
 enum { N_OPTIONS = sizeof options / sizeof *options };
+
+/* What a command needs before `run`. */
+typedef enum needs {
+  NEEDS_NOTHING, /* no model */
+  NEEDS_MODEL,   /* a model: a .net file compiled, or an .h5 file's graph */
+  NEEDS_SESSION  /* a session too: created on a .net model (--seed, --batch,
+                    --threads), or loaded with an .h5 file's state */
+} needs;
 
 typedef struct command {
   const char *name;   /* as typed */
@@ -119,10 +146,11 @@ typedef struct command {
   const char *details; /* more help lines for `netc CMD --help`, or NULL */
   unsigned options;   /* OPT_ bits of the options it accepts */
   unsigned required;  /* OPT_ bits of those it cannot do without */
-  int takes_model;    /* needs a .net file, compiled before `run` */
-  int (*run)(const netc_model *model, const args *a); /* the exit status;
-                                                          model NULL unless
-                                                          takes_model */
+  needs needs;        /* what is made ready before `run` */
+  int inputs;         /* accepts input files after the model */
+  int (*run)(const netc_model *model, netc_session *session,
+             const args *a); /* the exit status; model and session NULL
+                                unless `needs` asks for them */
 } command;
 
 /* The netc_write_fn of every report: `user` is the FILE. */
@@ -217,7 +245,7 @@ static netc_dataset *load_idx(const char *dir, const char *prefix,
     fprintf(stderr, "netc: data folder %s: name too long\n", dir);
     return NULL;
   }
-  netc_idx_options o = {NULL, NULL, limit};
+  netc_idx_options o = {NULL, NULL, limit, 0};
   netc_error error = {""};
   netc_dataset *d = NULL;
   netc_status status = netc_dataset_load_idx(images, labels, &o, &d, &error);
@@ -229,7 +257,9 @@ static netc_dataset *load_idx(const char *dir, const char *prefix,
 
 /* ------------------------------------------------ check, summary, dot */
 
-static int run_check(const netc_model *model, const args *a) {
+static int run_check(const netc_model *model, netc_session *session,
+                     const args *a) {
+  (void)session;
   int64_t trainable = 0, frozen = 0;
   netc_status status = netc_model_param_counts(model, &trainable, &frozen);
   if (status != NETC_OK) {
@@ -242,13 +272,16 @@ static int run_check(const netc_model *model, const args *a) {
   return finish_output(stdout, "standard output", NETC_OK);
 }
 
-static int run_summary(const netc_model *model, const args *a) {
-  (void)a;
+static int run_summary(const netc_model *model, netc_session *session,
+                       const args *a) {
+  (void)session, (void)a;
   netc_status status = netc_model_write_summary(model, write_stream, stdout);
   return finish_output(stdout, "standard output", status);
 }
 
-static int run_dot(const netc_model *model, const args *a) {
+static int run_dot(const netc_model *model, netc_session *session,
+                   const args *a) {
+  (void)session;
   FILE *f = stdout;
   if (a->output && !(f = fopen(a->output, "w"))) {
     fprintf(stderr, "netc: cannot open %s: %s\n", a->output, strerror(errno));
@@ -269,12 +302,27 @@ typedef struct progress_view {
   double drawn_at;  /* the epoch's seconds when it was drawn */
   double seconds;   /* wall time of the finished epochs */
   int epochs;       /* finished epochs */
+  netc_session *session;  /* what is trained, for checkpoints */
+  const char *checkpoint; /* saved there every `every` steps, or NULL */
+  int64_t every;          /* steps between checkpoints */
+  netc_status saved;      /* the first failed checkpoint, else NETC_OK */
 } progress_view;
+
+/* Saves a checkpoint after every `every`-th step; a failure stops the
+** training (the callback returns non-zero). */
+static int checkpoint(progress_view *v, const netc_progress *p) {
+  if (!v->checkpoint || p->event != NETC_PROGRESS_BATCH ||
+      netc_session_step(v->session) % v->every != 0)
+    return 0;
+  v->saved = netc_session_save(v->session, v->checkpoint);
+  return v->saved != NETC_OK;
+}
 
 static int on_progress(const netc_progress *p, void *user) {
   enum { LINE = 1024 };
   static const double redraw_seconds = 0.1;
   progress_view *v = user;
+  if (checkpoint(v, p)) return 1;
   int epoch_end = p->event == NETC_PROGRESS_EPOCH;
   if (!epoch_end && p->batch == 1) printf("Epoch %d/%d\n", p->epoch, p->epochs);
   if (epoch_end) {
@@ -384,6 +432,79 @@ static netc_status report_test(netc_session *s, const netc_dataset *test,
 
 /* Predicts, trains, evaluates and predicts again, printing as it goes;
 ** data and session are ready. */
+/* Predicts every row of `d` (f32 probabilities, `*classes` per row, into a
+** new buffer), one row per step: any session can, and a row's result does
+** not depend on its neighbours. Prints why and returns NULL on failure. */
+static float *predict_rows(netc_session *s, const netc_dataset *d, int *classes) {
+  int64_t rows = netc_dataset_rows(d), capacity = rows * MAX_OUTPUTS, written = 0;
+  float *probs = malloc((size_t)capacity * sizeof *probs);
+  netc_status st = probs ? netc_session_predict(s, d, 1, NULL, probs, capacity, &written)
+                         : NETC_ENOMEM;
+  if (st != NETC_OK) {
+    session_failure(s, st);
+    free(probs);
+    return NULL;
+  }
+  *classes = rows ? (int)(written / rows) : 0;
+  return probs;
+}
+
+/* "test image 0: Coat (4) 0.912345  true: Coat", or with top > 1 a
+** heading and the most likely classes one per line. `truth` < 0 when
+** unknown. */
+static void print_prediction(const char *what, const float *p, int classes,
+                             const char *const *names, int top, int truth) {
+  int order[CLASSES];
+  int shown = top < classes ? top : classes;
+  if (shown > CLASSES) shown = CLASSES;
+  for (int k = 0; k < shown; k++) { /* selection of the best `shown` */
+    int best = -1;
+    for (int c = 0; c < classes; c++) {
+      int taken = 0;
+      for (int j = 0; j < k; j++) taken |= order[j] == c;
+      if (!taken && (best < 0 || p[c] > p[best])) best = c;
+    }
+    order[k] = best;
+  }
+  if (shown == 1) {
+    printf("%s: %s (%d) %.6f", what, class_name(names, order[0]), order[0],
+           (double)p[order[0]]);
+    if (truth >= 0) printf("  true: %s", class_name(names, truth));
+  } else {
+    printf("%s", what);
+    if (truth >= 0) printf(" (true: %s)", class_name(names, truth));
+    putchar(':');
+  }
+  putchar('\n');
+  for (int k = 0; shown > 1 && k < shown; k++)
+    printf("  %d. %-12s (%d) %.6f\n", k + 1, class_name(names, order[k]), order[k],
+           (double)p[order[k]]);
+}
+
+/* Predicts test record `index` alone and prints it as "test image K: ...". */
+static netc_status predict_test_record(netc_session *s, const netc_dataset *test,
+                                       int64_t index, const char *const *names, int top) {
+  netc_dataset *one = NULL;
+  netc_tensor labels;
+  int classes = 0;
+  float *probs = NULL;
+  netc_status st = netc_dataset_slice(test, index, 1, &one, NULL);
+  if (st == NETC_OK) st = netc_dataset_column(one, "label", &labels);
+  if (st == NETC_OK && !(probs = predict_rows(s, one, &classes))) st = NETC_EINVAL;
+  if (probs) {
+    char what[64];
+    snprintf(what, sizeof what, "test image %lld", (long long)index);
+    print_prediction(what, probs, classes, names, top, ((const int32_t *)labels.data)[0]);
+  }
+  free(probs);
+  netc_dataset_destroy(one);
+  return st;
+}
+
+/* Predicts, trains, evaluates and predicts again, printing as it goes;
+** data and session are ready. With -o the session is saved at the end (and
+** every --checkpoint-every steps), and test image 0 is predicted once more
+** as `netc predict` on the saved file will. */
 static netc_status train_session(netc_session *s, const args *a,
                                  const netc_dataset *train,
                                  const netc_dataset *validation,
@@ -393,40 +514,44 @@ static netc_status train_session(netc_session *s, const args *a,
   printf("train on %lld images", (long long)netc_dataset_rows(train));
   if (validation)
     printf(", validate on %lld", (long long)netc_dataset_rows(validation));
-  printf(", test on %lld\n", (long long)netc_dataset_rows(test));
+  printf(", test on %lld", (long long)netc_dataset_rows(test));
+  if (netc_session_step(s) > 0)
+    printf(", resuming at step %lld", (long long)netc_session_step(s));
+  putchar('\n');
   netc_status st = show_predictions(s, test, batch, names, "before");
   if (st != NETC_OK) return st;
 
-  progress_view view = {isatty(fileno(stdout)), 0, 0, 0, 0};
+  progress_view view = {isatty(fileno(stdout)), 0, 0, 0, 0, s,
+                        a->checkpoint ? a->output : NULL, a->checkpoint, NETC_OK};
   netc_fit_options fit = {(int)a->epochs, batch, 0, validation, on_progress,
                           &view};
   st = netc_session_fit(s, train, &fit);
   if (view.drawn) putchar('\n'); /* a bar cut short by a failure */
+  if (st == NETC_OK) st = view.saved;
   if (st == NETC_OK) st = report_test(s, test, batch);
   if (st != NETC_OK) return st;
   if (view.epochs > 0 && view.seconds > 0)
     printf("time: %.1fs per epoch, %.0f images/s\n",
            view.seconds / view.epochs,
            (double)netc_dataset_rows(train) * view.epochs / view.seconds);
-  return show_predictions(s, test, batch, names, "after");
+  st = show_predictions(s, test, batch, names, "after");
+  if (st != NETC_OK || !a->output) return st;
+  st = netc_session_save(s, a->output);
+  if (st != NETC_OK) return st;
+  printf("saved %s (step %lld)\n", a->output, (long long)netc_session_step(s));
+  return netc_dataset_rows(test) ? predict_test_record(s, test, 0, names, 1) : NETC_OK;
 }
 
-static int run_train(const netc_model *model, const args *a) {
+static int run_train(const netc_model *model, netc_session *s, const args *a) {
+  (void)model;
   netc_dataset *train = NULL, *test = NULL, *validation = NULL;
-  netc_session *s = NULL;
   int code = EXIT_FAILURE;
   int loaded = (train = load_idx(a->data, "train", a->limit)) &&
                (test = load_idx(a->data, "t10k", a->test_limit)) &&
                (a->validation_split == 0 ||
                 (validation = split_validation(&train, a->validation_split)));
-  netc_session_options so = {(uint64_t)a->seed, (int)a->batch,
-                             (int)a->threads};
-  netc_status st = loaded ? netc_session_create(model, &so, &s) : NETC_OK;
-  if (st != NETC_OK)
-    fprintf(stderr, "netc: cannot create a session for %s: %s\n", a->file,
-            netc_strerror(st));
-  if (s) {
-    st = train_session(s, a, train, validation, test);
+  if (loaded) {
+    netc_status st = train_session(s, a, train, validation, test);
     code = st == NETC_OK ? finish_output(stdout, "standard output", st)
                          : session_failure(s, st);
     /* feeding by name is netc train's convention, not the model's */
@@ -435,17 +560,95 @@ static int run_train(const netc_model *model, const args *a) {
                       "(f32[batch,H,W,1]) and the labels to input 'label' "
                       "(i32[batch])\n");
   }
-  netc_session_destroy(s);
   netc_dataset_destroy(validation);
   netc_dataset_destroy(test);
   netc_dataset_destroy(train);
   return code;
 }
 
+/* ------------------------------------- compile, eval, predict, inspect */
+
+static int run_compile(const netc_model *model, netc_session *s, const args *a) {
+  int64_t trainable = 0, frozen = 0;
+  netc_model_param_counts(model, &trainable, &frozen);
+  netc_status st = netc_session_save(s, a->output);
+  if (st != NETC_OK) return session_failure(s, st);
+  printf("wrote %s: model %s, ", a->output, netc_model_name(model));
+  print_count(stdout, trainable + frozen);
+  printf(" parameters initialized with seed %lld\n", (long long)a->seed);
+  return finish_output(stdout, "standard output", NETC_OK);
+}
+
+static int run_eval(const netc_model *model, netc_session *s, const args *a) {
+  (void)model;
+  netc_dataset *test = load_idx(a->data, "t10k", a->test_limit);
+  if (!test) return EXIT_FAILURE;
+  printf("evaluate on %lld test images\n", (long long)netc_dataset_rows(test));
+  netc_status st = report_test(s, test, (int)a->batch);
+  netc_dataset_destroy(test);
+  return st == NETC_OK ? finish_output(stdout, "standard output", st)
+                       : session_failure(s, st);
+}
+
+/* The images given on the command line, resized to the model's input
+** 'image'. Prints why and returns NULL on failure. */
+static netc_dataset *load_images(const netc_model *model, const args *a) {
+  netc_tensor type;
+  if (netc_model_input(model, "image", &type) != NETC_OK || type.rank != 4 ||
+      type.dims[1] < 1 || type.dims[2] < 1 || (type.dims[3] != 1 && type.dims[3] != 3)) {
+    fprintf(stderr, "netc: predicting image files needs an input 'image' "
+                    "f32[batch,H,W,1 or 3]\n");
+    return NULL;
+  }
+  netc_error error = {""};
+  netc_dataset *d = NULL;
+  netc_status st = netc_dataset_load_image_files(a->inputs, a->n_inputs,
+                                                 (int)type.dims[1], (int)type.dims[2],
+                                                 (int)type.dims[3], "image", &d, &error);
+  if (st != NETC_OK)
+    fprintf(stderr, "netc: %s\n", error.message[0] ? error.message : netc_strerror(st));
+  return d;
+}
+
+static int run_predict(const netc_model *model, netc_session *s, const args *a) {
+  const char *const *names = a->data ? class_names(a->data) : digit_names;
+  int top = a->top ? (int)a->top : 1;
+  if (!a->n_inputs) {
+    netc_dataset *test = load_idx(a->data, "t10k", a->index + 1);
+    if (!test) return EXIT_FAILURE;
+    netc_status st = a->index < netc_dataset_rows(test)
+                         ? predict_test_record(s, test, a->index, names, top)
+                         : NETC_EINVAL;
+    if (st == NETC_EINVAL && a->index >= netc_dataset_rows(test))
+      fprintf(stderr, "netc: --index %lld: the test set has %lld images\n",
+              (long long)a->index, (long long)netc_dataset_rows(test));
+    netc_dataset_destroy(test);
+    return st == NETC_OK ? finish_output(stdout, "standard output", st) : EXIT_FAILURE;
+  }
+  netc_dataset *images = load_images(model, a);
+  int classes = 0;
+  float *probs = images ? predict_rows(s, images, &classes) : NULL;
+  for (int i = 0; probs && i < a->n_inputs; i++)
+    print_prediction(a->inputs[i], probs + (size_t)i * (size_t)classes, classes, names,
+                     top, -1);
+  netc_dataset_destroy(images);
+  int code = probs ? finish_output(stdout, "standard output", NETC_OK) : EXIT_FAILURE;
+  free(probs);
+  return code;
+}
+
+static int run_inspect(const netc_model *model, netc_session *s, const args *a) {
+  (void)model;
+  printf("file: %s\n", a->file);
+  netc_status st = netc_session_write_state(s, write_stream, stdout);
+  return finish_output(stdout, "standard output", st);
+}
+
 /* ------------------------------------------------------------ samples */
 
-static int run_samples(const netc_model *model, const args *a) {
-  (void)model;
+static int run_samples(const netc_model *model, netc_session *session,
+                       const args *a) {
+  (void)model, (void)session;
   const char *path = a->output ? a->output : "samples.png";
   netc_dataset *d =
       load_idx(a->data, a->test ? "t10k" : "train",
@@ -500,36 +703,61 @@ static int run_samples(const netc_model *model, const args *a) {
 /* ------------------------------------------------------------ command line */
 
 static const command commands[] = {
-    {"check", "FILE.net", "compile a model and report its errors", NULL, 0, 0,
-     1, run_check},
-    {"summary", "FILE.net",
+    {"check", "FILE.net|FILE.h5", "compile a model and report its errors", NULL, 0,
+     0, NEEDS_MODEL, 0, run_check},
+    {"summary", "FILE.net|FILE.h5",
      "print layers, shapes, parameters, FLOPs and activation memory", NULL, 0,
-     0, 1, run_summary},
-    {"dot", "[-o OUT.dot] FILE.net",
+     0, NEEDS_MODEL, 0, run_summary},
+    {"dot", "[-o OUT.dot] FILE.net|FILE.h5",
      "write the graph in Graphviz DOT (render it with `dot -Tsvg`)",
      "The graph goes to standard output unless -o is given.\n", OPT_OUTPUT, 0,
-     1, run_dot},
-    {"train", "FILE.net --data DIR [OPTIONS]",
+     NEEDS_MODEL, 0, run_dot},
+    {"compile", "FILE.net -o FILE.h5 [--seed S]",
+     "compile a model and save it with initialized weights to an .h5 file",
+     "The file holds the graph, the .net sources and the weights; train,\n"
+     "eval, predict, summary and inspect read it without the .net file.\n",
+     OPT_OUTPUT | OPT_SEED, OPT_OUTPUT, NEEDS_SESSION, 0, run_compile},
+    {"train", "FILE.net|FILE.h5 --data DIR [-o OUT.h5] [OPTIONS]",
      "train a model on IDX files (MNIST, Fashion-MNIST), report test figures",
      "The images feed the model's input 'image' and the labels its input\n"
      "'label'. Predictions on the first test images are shown before and\n"
      "after training; the progress bar is redrawn in place on a terminal,\n"
-     "and only each epoch's last line is printed otherwise.\n",
-     OPT_DATA | OPT_EPOCHS | OPT_BATCH | OPT_SEED | OPT_THREADS | OPT_LIMIT |
-         OPT_TEST_LIMIT | OPT_SPLIT,
-     OPT_DATA, 1, run_train},
+     "and only each epoch's last line is printed otherwise. An .h5 file\n"
+     "resumes where it stopped (weights, optimizer, step, data cursor and\n"
+     "seed), bit for bit as if training had not been interrupted. With -o\n"
+     "the session is saved at the end, then test image 0 is predicted as\n"
+     "`netc predict OUT.h5 --data DIR --index 0` will.\n",
+     OPT_DATA | OPT_OUTPUT | OPT_EPOCHS | OPT_BATCH | OPT_SEED | OPT_THREADS |
+         OPT_LIMIT | OPT_TEST_LIMIT | OPT_SPLIT | OPT_CHECKPOINT,
+     OPT_DATA, NEEDS_SESSION, 0, run_train},
+    {"eval", "FILE.h5 --data DIR [OPTIONS]",
+     "report the losses and metrics of a model on the IDX test files", NULL,
+     OPT_DATA | OPT_BATCH | OPT_THREADS | OPT_TEST_LIMIT, OPT_DATA, NEEDS_SESSION,
+     0, run_eval},
+    {"predict", "FILE.h5 (--data DIR --index K | IMAGE...) [--top K]",
+     "classify test images or JPEG/PNG files, with the class probability",
+     "Test image K of the IDX files in DIR, or each JPEG or PNG file\n"
+     "(resized to the model's input 'image' and scaled to [0, 1]). Class\n"
+     "names are Fashion-MNIST's when DIR's name says fashion, else the\n"
+     "class numbers.\n",
+     OPT_DATA | OPT_INDEX | OPT_TOP | OPT_THREADS, 0, NEEDS_SESSION, 1, run_predict},
+    {"inspect", "FILE.h5",
+     "print the training state of a saved model: step, epoch, optimizer, history",
+     NULL, 0, 0, NEEDS_SESSION, 0, run_inspect},
     {"samples", "--data DIR [-o FILE.png] [--count N] [--test]",
      "write a PNG grid of the first images of IDX files with their labels",
      "The grid goes to samples.png unless -o is given; each image is shown\n"
      "twice its size with its class number under it.\n",
-     OPT_DATA | OPT_OUTPUT | OPT_COUNT | OPT_TEST, OPT_DATA, 0, run_samples},
+     OPT_DATA | OPT_OUTPUT | OPT_COUNT | OPT_TEST, OPT_DATA, NEEDS_NOTHING, 0,
+     run_samples},
 };
 enum { N_COMMANDS = sizeof commands / sizeof *commands };
 
 static void print_help(FILE *f) {
-  fprintf(f, "usage: netc COMMAND [OPTIONS] [FILE.net]\n\ncommands:\n");
+  fprintf(f, "usage: netc COMMAND [OPTIONS] [FILE.net|FILE.h5]\n\ncommands:\n");
   for (int i = 0; i < N_COMMANDS; i++)
     fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+  fprintf(f, "  %-9s %s\n", "env", "step CartPole by hand: netc env cartpole --help");
   fprintf(f, "\noptions:\n"
              "  -h, --help   show this help, or a command's help after it\n"
              "  --version    show the version\n"
@@ -662,6 +890,44 @@ static void on_diagnostic(const netc_diagnostic *d, void *user) {
   if (d->severity == NETC_SEVERITY_ERROR) ++*(int *)user;
 }
 
+/* Whether `path` names a saved model (loaded) rather than a .net file
+** (compiled): its extension says so. */
+static int is_saved_model(const char *path) {
+  size_t n = strlen(path);
+  return (n > 3 && strcmp(path + n - 3, ".h5") == 0) ||
+         (n > 5 && strcmp(path + n - 5, ".hdf5") == 0);
+}
+
+/* The model and, when the command needs one, the session of a.file:
+** compiled (and a new session) or loaded. Prints why and returns the exit
+** status on failure, 0 on success. */
+static int open_model(const command *c, const args *a, netc_model **model,
+                      netc_session **session) {
+  netc_session_options so = {(uint64_t)a->seed, (int)a->batch, (int)a->threads};
+  if (is_saved_model(a->file)) {
+    netc_error error = {""};
+    netc_status st = netc_session_load(a->file, &so, model,
+                                       c->needs == NEEDS_SESSION ? session : NULL, &error);
+    if (st == NETC_OK) return 0;
+    fprintf(stderr, "netc: %s\n", error.message[0] ? error.message : netc_strerror(st));
+    return EXIT_FAILURE;
+  }
+  int errors = 0;
+  netc_compile_options compile = {on_diagnostic, &errors, NULL, 0};
+  netc_status st = netc_model_compile_file(a->file, &compile, model);
+  if (st == NETC_ECOMPILE) {
+    fprintf(stderr, "netc: %d error%s\n", errors, errors == 1 ? "" : "s");
+    return EXIT_FAILURE;
+  }
+  if (st == NETC_OK && c->needs == NEEDS_SESSION)
+    st = netc_session_create(*model, &so, session);
+  if (st == NETC_OK) return 0;
+  fprintf(stderr, "netc: %s: %s\n", a->file, netc_strerror(st));
+  netc_model_destroy(*model);
+  *model = NULL;
+  return EXIT_FAILURE;
+}
+
 static int run_command(const command *c, int argc, char **argv) {
   args a;
   memset(&a, 0, sizeof a);
@@ -681,32 +947,37 @@ static int run_command(const command *c, int argc, char **argv) {
       given |= o->bit;
     } else if (arg[0] == '-' && arg[1] != '\0') {
       return usage_error(c, "unknown option '%s'", arg);
-    } else if (a.file || !c->takes_model) {
-      return usage_error(c, "unexpected argument '%s'", arg);
-    } else {
+    } else if (!a.file && c->needs != NEEDS_NOTHING) {
       a.file = arg;
+    } else if (a.file && c->inputs && a.n_inputs < MAX_INPUTS) {
+      a.inputs[a.n_inputs++] = arg;
+    } else {
+      return usage_error(c, "unexpected argument '%s'", arg);
     }
   }
   for (int i = 0; i < N_OPTIONS; i++)
     if (c->required & options[i].bit & ~given)
       return usage_error(c, "%s needs %s %s", c->name, options[i].name,
                          options[i].value);
-  if (!c->takes_model) return c->run(NULL, &a);
-  if (!a.file) return usage_error(c, "%s needs a .net file", c->name);
+  if (c->needs == NEEDS_NOTHING) return c->run(NULL, NULL, &a);
+  if (!a.file) return usage_error(c, "%s needs a model file", c->name);
+  int saved = is_saved_model(a.file);
+  if (c->run == run_compile && saved)
+    return usage_error(c, "compile takes a .net file, not %s", a.file);
+  if (saved && (given & OPT_SEED))
+    return usage_error(c, "--seed is for .net files: %s keeps its own", a.file);
+  if ((given & OPT_CHECKPOINT) && !a.output)
+    return usage_error(c, "--checkpoint-every needs -o OUT.h5");
+  if (c->run == run_predict && !a.n_inputs == !(given & OPT_INDEX))
+    return usage_error(c, "predict needs --index K (with --data) or image files");
+  if (c->run == run_predict && (given & OPT_INDEX) && !a.data)
+    return usage_error(c, "--index needs --data DIR");
 
-  int errors = 0;
-  netc_compile_options compile = {on_diagnostic, &errors, NULL, 0};
   netc_model *model = NULL;
-  netc_status status = netc_model_compile_file(a.file, &compile, &model);
-  if (status == NETC_ECOMPILE) {
-    fprintf(stderr, "netc: %d error%s\n", errors, errors == 1 ? "" : "s");
-    return EXIT_FAILURE;
-  }
-  if (status != NETC_OK) {
-    fprintf(stderr, "netc: %s: %s\n", a.file, netc_strerror(status));
-    return EXIT_FAILURE;
-  }
-  int code = c->run(model, &a);
+  netc_session *session = NULL;
+  int code = open_model(c, &a, &model, &session);
+  if (code == 0) code = c->run(model, session, &a);
+  netc_session_destroy(session);
   netc_model_destroy(model);
   return code;
 }
@@ -726,6 +997,7 @@ int main(int argc, char **argv) {
     return EXIT_SUCCESS;
   }
   if (name[0] == '-') return usage_error(NULL, "unknown option '%s'", name);
+  if (strcmp(name, "env") == 0) return netc_cli_env(argc - 2, argv + 2);
   for (int i = 0; i < N_COMMANDS; i++)
     if (strcmp(name, commands[i].name) == 0)
       return run_command(&commands[i], argc - 2, argv + 2);

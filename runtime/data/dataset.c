@@ -32,6 +32,9 @@ void netc_dataset_destroy(netc_dataset *d) {
     nc_free(d->columns[i].data.data);
   }
   nc_free(d->columns);
+  for (int i = 0; i < d->n_classes; i++) nc_free(d->class_names[i]);
+  nc_free(d->class_names);
+  nc_free(d->augment_column);
   nc_free(d);
 }
 

@@ -17,6 +17,10 @@ struct netc_dataset {
   int count;          /* columns in use */
   int capacity;       /* columns allocated */
   int64_t rows;       /* rows of every column */
+  char **class_names; /* label i's class (image folders, images.c), or NULL */
+  int n_classes;      /* entries of class_names */
+  char *augment_column; /* the column augment applies to, or NULL */
+  netc_augment augment; /* set by netc_dataset_set_augment (augment.c) */
 };
 
 /* The column called `name`, or NULL. */

@@ -579,9 +579,9 @@ static void test_cartpole(void) {
   CU_ASSERT_FALSE(depends_on(y_index, param("online/dense/kernel")->node));
   EXPECT_STR(shape_of(&G->nodes[q]), "(batch, 2)");
   /* gamma is a compile-time constant, `1 - done` an f32 tensor. */
-  CU_ASSERT_EQUAL(G->nodes[output("td")->node].op, CC_OP_HUBER);
+  CU_ASSERT_EQUAL(G->nodes[output("td")->node].op, CC_OP_MSE);
   EXPECT_STR(G->train.optimizer, "adam");
-  EXPECT_SETTING(G->train.settings, G->train.n_settings, "batch", 64);
+  EXPECT_SETTING(G->train.settings, G->train.n_settings, "batch", 32);
   done();
 }
 

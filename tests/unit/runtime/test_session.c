@@ -936,7 +936,64 @@ static void test_idx_one_hot(void) {
   netc_dataset_destroy(b);
 }
 
+/* u8 image columns feed f32 inputs (rescaled); with augmentation attached,
+** training draws each image through it, the same way for the same seed. */
+static double train_images(netc_model *m, const netc_dataset *d, float *kernel) {
+  netc_session_options so = {5, 8, 2};
+  netc_session *s = NULL;
+  CU_ASSERT_EQUAL_FATAL(netc_session_create(m, &so, &s), NETC_OK);
+  netc_fit_options fo = {0};
+  fo.epochs = 3;
+  fo.batch_size = 8;
+  CU_ASSERT_EQUAL(netc_session_fit(s, d, &fo), NETC_OK);
+  const char *names[2];
+  double values[2];
+  int count = 0;
+  CU_ASSERT_EQUAL(netc_session_evaluate(s, d, 8, names, values, 2, &count), NETC_OK);
+  CU_ASSERT_EQUAL(netc_session_get_weight(s, "logits/kernel", kernel, 6 * 6 * 3 * 2), NETC_OK);
+  netc_session_destroy(s);
+  return values[0];
+}
+
+static void test_image_batches(void) {
+  netc_model *m = compile_text("img.net",
+                               "model img\n"
+                               "input image : f32[batch, 6, 6, 3]\n"
+                               "input label : i32[batch]\n"
+                               "logits = dense(flatten(image), 2)\n"
+                               "loss xent = sparse_cross_entropy(logits, label)\n"
+                               "train sgd(lr=0.05) minimizes xent\n");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  enum { N = 16, PIXELS = 6 * 6 * 3 };
+  static uint8_t pixels[N * PIXELS];
+  int32_t classes[N];
+  for (int i = 0; i < N; i++) {
+    classes[i] = i % 2; /* class 1 is bright on the left half */
+    for (int p = 0; p < PIXELS; p++)
+      pixels[i * PIXELS + p] = (uint8_t)(classes[i] && (p / 3) % 6 < 3 ? 220 : 30 + (i * 7 + p) % 20);
+  }
+  netc_tensor image = {NETC_U8, 4, {N, 6, 6, 3}, pixels};
+  netc_tensor label = {NETC_I32, 1, {N}, classes};
+  netc_dataset *d = NULL;
+  netc_error err;
+  CU_ASSERT_EQUAL_FATAL(netc_dataset_create(&d), NETC_OK);
+  CU_ASSERT_EQUAL(netc_dataset_add(d, "image", &image, &err), NETC_OK);
+  CU_ASSERT_EQUAL(netc_dataset_add(d, "label", &label, &err), NETC_OK);
+  static float plain[2][6 * 6 * 3 * 2], augmented[2][6 * 6 * 3 * 2];
+  double loss = train_images(m, d, plain[0]);
+  CU_ASSERT(loss < 0.69); /* learns from rescaled pixels (chance: ln 2) */
+  netc_augment a = {1, 20.0, 0.1, 0.1, 0.1, 1.0 / 255.0};
+  CU_ASSERT_EQUAL(netc_dataset_set_augment(d, "image", &a, &err), NETC_OK);
+  train_images(m, d, augmented[0]);
+  train_images(m, d, augmented[1]);
+  CU_ASSERT_EQUAL(memcmp(augmented[0], augmented[1], sizeof augmented[0]), 0);
+  CU_ASSERT_NOT_EQUAL(memcmp(plain[0], augmented[0], sizeof plain[0]), 0);
+  netc_dataset_destroy(d);
+  netc_model_destroy(m);
+}
+
 static const test_case TESTS[] = {
+    {"u8 image batches, rescaled and augmented", test_image_batches},
     {"IDX labels as classes or one-hot rows", test_idx_one_hot},
     {"feeds, entries and fetches are checked", test_feed_errors},
     {"Fashion-MNIST subset: loss falls, threads give the same bits", test_fashion_mnist_subset},

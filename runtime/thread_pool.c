@@ -1,5 +1,5 @@
 /*
-** pool.c: a fork-join pool on pthreads. Workers sleep on a condition
+** thread_pool.c: a fork-join pool on pthreads. Workers sleep on a condition
 ** variable between jobs; within a job every thread takes the next part
 ** from an atomic counter, and the caller waits (spinning briefly, since
 ** parts are short) until the last part is done.
@@ -11,7 +11,7 @@
 #include <stdatomic.h>
 
 #include "common/nc_alloc.h"
-#include "runtime/pool.h"
+#include "runtime/thread_pool.h"
 
 enum { POOL_MAX_THREADS = 64 };
 

@@ -1,5 +1,5 @@
 /*
-** pool.h: the session's worker threads. A job is split into parts whose
+** thread_pool.h: the session's worker threads. A job is split into parts whose
 ** boundaries never depend on the number of threads, so results are
 ** bit-identical for any thread count; threads only decide who runs which
 ** part. The caller's thread works too.
