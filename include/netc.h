@@ -100,7 +100,9 @@ typedef int (*netc_write_fn)(const char *data, size_t size, void *user);
 
 /* --------------------------------------------------------------- compile */
 
-/* A compiled model: immutable after compilation, safe to share by threads. */
+/* A compiled model: immutable after compilation, safe to share by threads.
+** Ownership: made by netc_model_compile_* or netc_session_load, released by
+** netc_model_destroy after every session on it. */
 typedef struct netc_model netc_model;
 
 typedef struct netc_compile_options {
@@ -172,7 +174,9 @@ typedef struct netc_feed {
 
 /* A session: the weights, optimizer state, RNG state and working memory of
 ** one model. The model must outlive it. One thread at a time may use a
-** session; several sessions may share a model. */
+** session; several sessions may share a model. Ownership: made by
+** netc_session_create or netc_session_load, released by
+** netc_session_destroy; tensors it returns are borrowed until its next call. */
 typedef struct netc_session netc_session;
 
 typedef struct netc_session_options {
@@ -224,7 +228,9 @@ typedef struct netc_error {
 } netc_error;
 
 /* A dataset: named columns (e.g. "image" f32[N,28,28,1], "label" i32[N])
-** with the same number of rows, matched to the model's inputs by name. */
+** with the same number of rows, matched to the model's inputs by name.
+** Ownership: made by netc_dataset_create, a loader, slice or split, and
+** released by netc_dataset_destroy; it copies whatever it is given. */
 typedef struct netc_dataset netc_dataset;
 
 netc_status netc_dataset_create(netc_dataset **out);
@@ -372,7 +378,8 @@ netc_status netc_dataset_load_image_files(const char *const *paths, int count,
 
 /* An environment: gym's CartPole, stepped in double precision with gym's
 ** equations in gym's order. A state is 4 doubles: cart position x (m),
-** cart velocity, pole angle theta (rad, 0 = upright), angular velocity. */
+** cart velocity, pole angle theta (rad, 0 = upright), angular velocity.
+** Ownership: made by netc_env_create, released by netc_env_destroy. */
 typedef struct netc_env netc_env;
 
 enum {
@@ -407,7 +414,8 @@ netc_status netc_env_step(netc_env *env, int action, double *next_state,
                           double *reward, int *done, int *truncated);
 
 /* A replay buffer: a ring of the last `capacity` transitions (state,
-** action, reward, next state, done), states of `state_size` floats. */
+** action, reward, next state, done), states of `state_size` floats.
+** Ownership: made by netc_replay_create, released by netc_replay_destroy. */
 typedef struct netc_replay netc_replay;
 
 /* Sampling is seeded: the same adds and draws give the same batches. */
@@ -436,7 +444,8 @@ netc_status netc_replay_sample(netc_replay *replay, int batch, float *states,
                                float *next_states, float *dones);
 
 /* Epsilon-greedy action selection. Epsilon goes linearly from `start` to
-** `end` over the first `decay_steps` selections, then stays at `end`. */
+** `end` over the first `decay_steps` selections, then stays at `end`.
+** Ownership: made by netc_explore_create, released by netc_explore_destroy. */
 typedef struct netc_explore netc_explore;
 
 /* start and end in [0, 1], decay_steps >= 0; draws are seeded. */
@@ -454,7 +463,8 @@ netc_status netc_explore_select(netc_explore *explore, const float *q,
                                 int n_actions, int *action);
 
 /* Episode statistics: the returns of finished episodes, averaged over a
-** sliding window (100 for gym's "solved" criteria). */
+** sliding window (100 for gym's "solved" criteria). Ownership: made by
+** netc_episode_stats_create, released by netc_episode_stats_destroy. */
 typedef struct netc_episode_stats netc_episode_stats;
 
 /* window >= 1. */
