@@ -13,10 +13,14 @@
 **     minibatches of 32, one train step each (--minibatch 128: the single
 **     step of the TF1 version);
 **   - the TD target comes from the target weights, copied from the online
-**     ones before every N-th episode's fit (--target-sync N, default 1:
-**     the targets of the whole sample come from the network as it was
-**     before the fit, as Keras computes them); 0 copies before every train
-**     step, so the target network is the online one.
+**     ones before the fit of every N-th episode (--target-sync N, counted
+**     in episodes). 1 is Keras's own update: the targets of the whole
+**     sample come from the network as it was before the fit. 0 copies
+**     before every train step, so the target network is the online one.
+**     The default, 5, is not the workflow's but the one choice it leaves
+**     open: over seeds 0..299 it solves 286 with median episode 344,
+**     where 1 solves 293 with median 398 (seeds 0..9: 10 with median 357,
+**     against 10 with median 433).
 **
 **   examples/cartpole_dqn [MODEL] [--seed S] [--episodes N] [--v1]
 **       [--epsilon-start E] [--epsilon-decay D] [--epsilon-min E]
@@ -39,32 +43,33 @@
 #include "netc.h"
 
 enum {
-  WINDOW = 100,            /* episodes in the solved average */
-  LOG_EVERY = 20,          /* episodes between log lines */
-  MAX_EPISODES = 1000000,  /* the largest --episodes */
+  WINDOW = 100,           /* episodes in the solved average */
+  LOG_EVERY = 20,         /* episodes between log lines */
+  MAX_EPISODES = 1000000, /* the largest --episodes */
   STATE = NETC_CARTPOLE_STATE
 };
 static const double FALL_REWARD = -100; /* replaces a fall's reward */
 
 typedef struct options {
-  const char *model;        /* the .net file */
-  long long seed;           /* every generator: weights, env, replay, epsilon */
-  long long episodes;       /* episode budget */
-  double epsilon_start;     /* epsilon of episode 0 */
-  double epsilon_decay;     /* factor per episode */
-  double epsilon_min;       /* floor */
-  long long replay;         /* replay capacity */
-  long long sample;         /* transitions drawn after each episode */
-  long long minibatch;      /* rows per train step within the sample */
-  long long target_sync;    /* episodes between target copies; 0: always */
-  long long threads;        /* session threads; 1 suits a net this small */
-  int v1;                   /* CartPole-v1 instead of v0 */
-  int no_stop;              /* play the whole budget even once solved */
-  int quiet;                /* only the summary line */
+  const char *model;     /* the .net file */
+  long long seed;        /* every generator: weights, env, replay, epsilon */
+  long long episodes;    /* episode budget */
+  double epsilon_start;  /* epsilon of episode 0 */
+  double epsilon_decay;  /* factor per episode */
+  double epsilon_min;    /* floor */
+  long long replay;      /* replay capacity */
+  long long sample;      /* transitions drawn after each episode */
+  long long minibatch;   /* rows per train step within the sample */
+  long long target_sync; /* episodes between target copies; 0: always */
+  long long threads;     /* session threads; 1 suits a net this small */
+  int v1;                /* CartPole-v1 instead of v0 */
+  int no_stop;           /* play the whole budget even once solved */
+  int quiet;             /* only the summary line */
 } options;
 
-/* The options with a value: where it goes, whether it is a whole number,
-** and its range. */
+/* The options with a value: where it goes, whether it is a real number
+** (else a whole one), and its range. Whole numbers pass through a double,
+** hence seeds up to 2^53. */
 static const struct {
   const char *name;
   size_t offset;
@@ -90,11 +95,11 @@ typedef struct agent {
   netc_session *session;
   netc_env *env;
   netc_replay *replay;
-  netc_explore *explore;    /* this episode's epsilon */
+  netc_explore *explore; /* this episode's epsilon */
   netc_episode_stats *stats;
   float *states, *next_states, *rewards, *dones; /* one sample */
   int32_t *actions;
-  int64_t env_steps;        /* environment steps so far */
+  int64_t env_steps; /* environment steps so far */
 } agent;
 
 static const char USAGE[] =
@@ -112,7 +117,8 @@ static int usage(const char *why, const char *arg) {
 static int parse_value(const char *text, size_t n, options *o) {
   char *end = NULL;
   errno = 0;
-  double v = VALUES[n].real ? strtod(text, &end) : (double)strtoll(text, &end, 10);
+  double v =
+      VALUES[n].real ? strtod(text, &end) : (double)strtoll(text, &end, 10);
   if (end == text || *end != '\0' || errno == ERANGE || !(v >= VALUES[n].min) ||
       !(v <= VALUES[n].max))
     return 0;
@@ -135,7 +141,7 @@ static int parse_options(int argc, char **argv, options *o) {
                  .replay = 1000,
                  .sample = 128,
                  .minibatch = 32,
-                 .target_sync = 1,
+                 .target_sync = 5,
                  .threads = 1};
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
@@ -160,10 +166,13 @@ static int parse_options(int argc, char **argv, options *o) {
       o->model = arg;
     }
   }
-  if (o->sample > o->replay)
-    return usage("--sample exceeds the replay capacity", "--sample");
-  if (o->minibatch > o->sample)
-    return usage("--minibatch exceeds the sample", "--minibatch");
+  if (o->minibatch > o->sample || o->sample > o->replay) {
+    fprintf(stderr,
+            "cartpole_dqn: need --minibatch (%lld) <= --sample (%lld) <= "
+            "--replay (%lld)\n%s",
+            o->minibatch, o->sample, o->replay, USAGE);
+    return 2;
+  }
   return -1;
 }
 
@@ -222,8 +231,8 @@ static void agent_destroy(agent *a) {
   netc_model_destroy(a->model);
 }
 
-static netc_feed feed(const char *name, netc_dtype dtype, void *data,
-                      int rank, int64_t rows) {
+static netc_feed feed(const char *name, netc_dtype dtype, void *data, int rank,
+                      int64_t rows) {
   netc_feed f;
   memset(&f, 0, sizeof f);
   f.name = name;
@@ -237,7 +246,8 @@ static netc_feed feed(const char *name, netc_dtype dtype, void *data,
 
 /* The epsilon of episode k (from 0): an exponential decay to a floor. */
 static double episode_epsilon(const options *o, long long k) {
-  return fmax(o->epsilon_min, o->epsilon_start * pow(o->epsilon_decay, (double)k));
+  return fmax(o->epsilon_min,
+              o->epsilon_start * pow(o->epsilon_decay, (double)k));
 }
 
 /* Makes episode k's explorer. netc_explore's schedule is linear in
@@ -259,8 +269,7 @@ static netc_status choose(agent *a, const float *state, int *action) {
   netc_status st =
       netc_session_run(a->session, "predict", &in, 1, fetch, 1, &q);
   if (st != NETC_OK) return st;
-  return netc_explore_select(a->explore, q.data, NETC_CARTPOLE_ACTIONS,
-                             action);
+  return netc_explore_select(a->explore, q.data, NETC_CARTPOLE_ACTIONS, action);
 }
 
 static void to_float(const double *in, float *out) {
@@ -293,6 +302,7 @@ static netc_status play_episode(agent *a, double *episode_return) {
   return st;
 }
 
+/* Copies the online weights to the target ones, inside the session. */
 static netc_status sync_target(agent *a) {
   return netc_session_run(a->session, "sync_target", NULL, 0, NULL, 0, NULL);
 }
@@ -354,11 +364,12 @@ static void print_summary(const agent *a, const options *o, long long played,
   else
     printf("not solved in %lld episodes", played);
   int64_t train_steps = netc_session_step(a->session);
-  printf("; last-100 average %.2f; %lld episodes, %lld env steps (%.0f/s), "
-         "%lld train steps (%.0f/s) in %.2f s\n",
-         netc_episode_stats_average(a->stats), played,
-         (long long)a->env_steps, (double)a->env_steps / seconds,
-         (long long)train_steps, (double)train_steps / seconds, seconds);
+  printf(
+      "; last-100 average %.2f; %lld episodes, %lld env steps (%.0f/s), "
+      "%lld train steps (%.0f/s) in %.2f s\n",
+      netc_episode_stats_average(a->stats), played, (long long)a->env_steps,
+      (double)a->env_steps / seconds, (long long)train_steps,
+      (double)train_steps / seconds, seconds);
 }
 
 int main(int argc, char **argv) {
@@ -389,9 +400,10 @@ int main(int argc, char **argv) {
         average > goal)
       solved = k + 1;
     if (!o.quiet && ((k + 1) % LOG_EVERY == 0 || solved == k + 1))
-      printf("episode %4lld  return %3.0f  avg100 %6.2f  epsilon %.3f  "
-             "td %.4f\n",
-             k + 1, ret, average, episode_epsilon(&o, k), loss);
+      printf(
+          "episode %4lld  return %3.0f  avg100 %6.2f  epsilon %.3f  "
+          "td %.4f\n",
+          k + 1, ret, average, episode_epsilon(&o, k), loss);
   }
   if (st != NETC_OK) {
     fflush(stdout);
