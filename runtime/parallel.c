@@ -12,8 +12,8 @@
 enum {
   MIN_PART_ELEMENTS = 1 << 15, /* below this an elementwise part is not worth a thread */
   FILTER_CHUNKS = 8,           /* batch chunks of a filter gradient, fixed */
-  MATMUL_ROWS = 64             /* rows per product slice, fixed: OpenBLAS may
-                                  sum differently for other shapes */
+  MATMUL_ROWS = 64,            /* least rows per product slice */
+  MATMUL_PARTS = 16            /* most slices of one product */
 };
 
 float *rt_thread_scratch(const netc_session *s, int thread) {
@@ -164,22 +164,26 @@ typedef struct matmul_job {
   int ta, tb;        /* transposes */
   const float *a, *b;
   float *c;
-  int parts;         /* slices of MATMUL_ROWS rows of C */
+  int64_t rows;      /* rows of C per slice */
+  int parts;         /* slices */
 } matmul_job;
 
 static void matmul_part(void *arg, int part, int thread) {
   const matmul_job *j = arg;
   (void)thread;
-  int64_t first = (int64_t)part * MATMUL_ROWS;
-  int64_t count = j->m - first < MATMUL_ROWS ? j->m - first : MATMUL_ROWS;
+  int64_t first = (int64_t)part * j->rows;
+  int64_t count = j->m - first < j->rows ? j->m - first : j->rows;
   rt_matmul_rows(j->m, j->k, j->p, j->ta, j->tb, j->a, j->b, j->c, first, count);
 }
 
-/* Slices of MATMUL_ROWS rows whatever the thread count, so each element is
-** computed by the same OpenBLAS call shape with 1 thread or many. */
+/* Slices sized from M alone, whatever the thread count, so each element is
+** computed by the same OpenBLAS call shape with 1 thread or many: at least
+** MATMUL_ROWS rows, at most MATMUL_PARTS slices. */
 void rt_par_matmul(netc_session *s, int64_t m, int64_t k, int64_t p, int ta,
                    int tb, const float *a, const float *b, float *c) {
-  matmul_job j = {m, k, p, ta, tb, a, b, c, (int)((m + MATMUL_ROWS - 1) / MATMUL_ROWS)};
+  int64_t rows = (m + MATMUL_PARTS - 1) / MATMUL_PARTS;
+  if (rows < MATMUL_ROWS) rows = MATMUL_ROWS;
+  matmul_job j = {m, k, p, ta, tb, a, b, c, rows, (int)((m + rows - 1) / rows)};
   rt_pool_run(s->pool, matmul_part, &j, j.parts > 0 ? j.parts : 1);
 }
 

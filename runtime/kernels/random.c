@@ -21,23 +21,30 @@ static uint64_t mix(uint64_t z) {
 ** For fixed (seed, stream, step) the map from index to the 64-bit word
 ** is a bijection: no two elements of a tensor share one. The top 24 bits
 ** / 2^24 give every float in [0, 1) on a 2^-24 grid, exactly. */
-float rt_uniform(uint64_t seed, uint64_t stream, uint64_t step,
-                 uint64_t index) {
+static uint64_t stream_state(uint64_t seed, uint64_t stream, uint64_t step) {
   uint64_t h = mix(seed + GOLDEN);
   h = mix(h ^ (stream + 2 * GOLDEN));
-  h = mix(h ^ (step + 3 * GOLDEN));
-  h = mix(h ^ (index + 4 * GOLDEN));
-  return (float)(h >> 40) * (1.0f / 16777216.0f);
+  return mix(h ^ (step + 3 * GOLDEN));
+}
+
+static float uniform_at(uint64_t state, uint64_t index) {
+  return (float)(mix(state ^ (index + 4 * GOLDEN)) >> 40) * (1.0f / 16777216.0f);
+}
+
+float rt_uniform(uint64_t seed, uint64_t stream, uint64_t step,
+                 uint64_t index) {
+  return uniform_at(stream_state(seed, stream, step), index);
 }
 
 /* y[n] = x / (1 - rate) where uniform(seed, key, step, i) >= rate, else 0
-** (in place allowed). rate <= 0 keeps everything; rate >= 1 drops all. */
+** (in place allowed). rate <= 0 keeps everything; rate >= 1 drops all.
+** The state of (seed, key, step) is mixed once, not per element. */
 void rt_dropout(int64_t n, float rate, uint64_t seed, uint64_t key,
                 uint64_t step, uint64_t first, const float *x, float *y) {
   float scale = rate <= 0.0f  ? 1.0f
                 : rate < 1.0f ? 1.0f / (1.0f - rate)
                               : 0.0f;
+  uint64_t state = stream_state(seed, key, step);
   for (int64_t i = 0; i < n; i++)
-    y[i] = rt_uniform(seed, key, step, first + (uint64_t)i) >= rate ? x[i] * scale
-                                                           : 0.0f;
+    y[i] = uniform_at(state, first + (uint64_t)i) >= rate ? x[i] * scale : 0.0f;
 }
