@@ -65,6 +65,8 @@ typedef struct options {
   int v1;                /* CartPole-v1 instead of v0 */
   int no_stop;           /* play the whole budget even once solved */
   int quiet;             /* only the summary line */
+  const char *save;      /* write the trained agent here (.h5), or NULL */
+  const char *play;      /* replay this saved agent greedily, or NULL */
 } options;
 
 /* The options with a value: where it goes, whether it is a real number
@@ -106,7 +108,8 @@ static const char USAGE[] =
     "usage: cartpole_dqn [MODEL] [--seed S] [--episodes N] [--v1]\n"
     "         [--epsilon-start E] [--epsilon-decay D] [--epsilon-min E]\n"
     "         [--replay N] [--sample N] [--minibatch N] [--target-sync N]\n"
-    "         [--threads T] [--no-stop] [--quiet]\n";
+    "         [--threads T] [--no-stop] [--quiet] [--save FILE.h5]\n"
+    "       cartpole_dqn --play FILE.h5 [--seed S] [--v1]\n";
 
 static int usage(const char *why, const char *arg) {
   fprintf(stderr, "cartpole_dqn: %s '%s'\n%s", why, arg, USAGE);
@@ -160,6 +163,9 @@ static int parse_options(int argc, char **argv, options *o) {
       o->no_stop = 1;
     } else if (strcmp(arg, "--quiet") == 0) {
       o->quiet = 1;
+    } else if (strcmp(arg, "--save") == 0 || strcmp(arg, "--play") == 0) {
+      if (++i == argc) return usage("missing file after", arg);
+      *(strcmp(arg, "--save") == 0 ? &o->save : &o->play) = argv[i];
     } else if (arg[0] == '-') {
       return usage("unknown option", arg);
     } else {
@@ -181,24 +187,35 @@ static void print_diagnostic(const netc_diagnostic *d, void *user) {
   fputs(d->rendered, stderr);
 }
 
-/* Compiles the model and creates every object but the explorer, which
-** each episode makes for its own epsilon; prints why on failure. */
+/* The model and its session: compiled and initialized, or loaded from the
+** saved agent to play; prints why on failure. */
+static int agent_session(agent *a, const options *o) {
+  netc_session_options so = {(uint64_t)o->seed, (int)o->minibatch, (int)o->threads};
+  netc_status st;
+  if (o->play) {
+    netc_error error;
+    st = netc_session_load(o->play, &so, &a->model, &a->session, &error);
+    if (st != NETC_OK) fprintf(stderr, "cartpole_dqn: %s\n", error.message);
+    return st == NETC_OK;
+  }
+  netc_compile_options compile = {print_diagnostic, NULL, NULL, 0};
+  st = netc_model_compile_file(o->model, &compile, &a->model);
+  if (st == NETC_OK) st = netc_session_create(a->model, &so, &a->session);
+  if (st != NETC_OK) fprintf(stderr, "cartpole_dqn: %s: %s\n", o->model, netc_strerror(st));
+  return st == NETC_OK;
+}
+
+/* Makes the session and every object but the explorer, which each
+** episode makes for its own epsilon; prints why on failure. */
 static int agent_create(agent *a, const options *o) {
   memset(a, 0, sizeof *a);
-  netc_compile_options compile = {print_diagnostic, NULL, NULL, 0};
-  netc_status st = netc_model_compile_file(o->model, &compile, &a->model);
-  if (st != NETC_OK) {
-    fprintf(stderr, "cartpole_dqn: %s: %s\n", o->model, netc_strerror(st));
-    return 0;
-  }
+  if (!agent_session(a, o)) return 0;
   uint64_t seed = (uint64_t)o->seed;
   size_t n = (size_t)o->sample;
-  netc_session_options so = {seed, (int)o->minibatch, (int)o->threads};
   const char *env_id = o->v1 ? "CartPole-v1" : "CartPole-v0";
   const char *what = NULL;
-  if ((st = netc_session_create(a->model, &so, &a->session)) != NETC_OK)
-    what = "session";
-  else if ((st = netc_env_create(env_id, seed, &a->env)) != NETC_OK)
+  netc_status st = NETC_OK;
+  if ((st = netc_env_create(env_id, seed, &a->env)) != NETC_OK)
     what = "environment";
   else if ((st = netc_replay_create(o->replay, STATE, seed, &a->replay)) !=
            NETC_OK)
@@ -252,11 +269,12 @@ static double episode_epsilon(const options *o, long long k) {
 
 /* Makes episode k's explorer. netc_explore's schedule is linear in
 ** selections, so a per-episode schedule is a constant-epsilon explorer per
-** episode, seeded apart by the episode (k < MAX_EPISODES). */
+** episode, seeded apart by the episode (k < MAX_EPISODES). A saved agent
+** plays greedily. */
 static netc_status explore_episode(agent *a, const options *o, long long k) {
   netc_explore_destroy(a->explore);
   a->explore = NULL;
-  double epsilon = episode_epsilon(o, k);
+  double epsilon = o->play ? 0 : episode_epsilon(o, k);
   uint64_t seed = (uint64_t)o->seed * MAX_EPISODES + (uint64_t)k;
   return netc_explore_create(epsilon, epsilon, 0, seed, &a->explore);
 }
@@ -372,6 +390,25 @@ static void print_summary(const agent *a, const options *o, long long played,
       (double)train_steps / seconds, seconds);
 }
 
+/* --play: a saved agent's greedy return averaged over WINDOW episodes;
+** exit 0 when it is above the goal. */
+static int play_saved(agent *a, const options *o, double goal) {
+  netc_status st = NETC_OK;
+  for (long long k = 0; k < WINDOW && st == NETC_OK; k++) {
+    double ret = 0;
+    if ((st = explore_episode(a, o, k)) == NETC_OK && (st = play_episode(a, &ret)) == NETC_OK)
+      netc_episode_stats_add(a->stats, ret);
+  }
+  if (st != NETC_OK) {
+    report(a, st);
+    return 1;
+  }
+  double average = netc_episode_stats_average(a->stats);
+  printf("played %d greedy episodes of %s with %s: average return %.2f\n", WINDOW,
+         o->v1 ? "CartPole-v1" : "CartPole-v0", o->play, average);
+  return average > goal ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   options o;
   int code = parse_options(argc, argv, &o);
@@ -382,6 +419,11 @@ int main(int argc, char **argv) {
     return 1;
   }
   const double goal = o.v1 ? 475 : 195;
+  if (o.play) {
+    code = play_saved(&a, &o, goal);
+    agent_destroy(&a);
+    return code;
+  }
   struct timespec t0;
   timespec_get(&t0, TIME_UTC);
   netc_status st = NETC_OK;
@@ -405,11 +447,12 @@ int main(int argc, char **argv) {
           "td %.4f\n",
           k + 1, ret, average, episode_epsilon(&o, k), loss);
   }
+  if (st == NETC_OK) print_summary(&a, &o, k, solved, goal, seconds_since(&t0));
+  if (st == NETC_OK && o.save && (st = netc_session_save(a.session, o.save)) == NETC_OK)
+    printf("saved the agent to %s\n", o.save);
   if (st != NETC_OK) {
     fflush(stdout);
     report(&a, st);
-  } else {
-    print_summary(&a, &o, k, solved, goal, seconds_since(&t0));
   }
   agent_destroy(&a);
   return st == NETC_OK && solved ? 0 : 1;

@@ -30,4 +30,14 @@ else
   echo "FAIL cartpole_dqn --minibatch 256: exit status $status, expected 2"
   failed=1
 fi
+# A solved agent saved to .h5 and replayed greedily by a fresh process.
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+if "$example" "$model" --seed 1 --quiet --save "$tmp/agent.h5" > /dev/null 2>&1 &&
+   out=$("$example" --play "$tmp/agent.h5" 2>&1); then
+  echo "PASS cartpole_dqn --save / --play: $out"
+else
+  echo "FAIL cartpole_dqn --save / --play: ${out:-saving failed}"
+  failed=1
+fi
 exit $failed
