@@ -130,13 +130,26 @@ static netc_status bad_index(netc_session *s, const cc_node *n, const char *what
                  n->origin, what, (long long)limit);
 }
 
-static netc_status exec_window(netc_session *s, const cc_node *n, int index) {
+/* The epilogue the plan fused into product `index`, in *e; NULL for none. */
+static const rt_epilogue *epilogue_of(const netc_session *s, const rt_plan *plan,
+                                      int index, rt_epilogue *e) {
+  const rt_fused *f = &plan->fused[index];
+  if (!f->what) return NULL;
+  e->bias = f->what & RT_FUSED_BIAS ? F32(s->value[f->bias]) : NULL;
+  e->relu = (f->what & RT_FUSED_RELU) != 0;
+  return e;
+}
+
+static netc_status exec_window(netc_session *s, const rt_plan *plan, const cc_node *n,
+                               int index) {
   void *out = s->value[index];
   rt_window w;
+  rt_epilogue e;
   switch (n->op) {
   case CC_OP_CONV2D:
     rt_window_for(n, IN_SHAPE(0), &s->shape[index], IN_SHAPE(1), &w);
-    rt_par_conv2d_forward(s, &w, F32(IN(0)), F32(IN(1)), F32(out));
+    rt_par_conv2d_forward(s, &w, F32(IN(0)), F32(IN(1)), epilogue_of(s, plan, index, &e),
+                          F32(out));
     break;
   case CC_OP_CONV2D_GRAD_INPUT: /* dy, w, x */
     rt_window_for(n, IN_SHAPE(2), IN_SHAPE(0), IN_SHAPE(1), &w);
@@ -357,12 +370,13 @@ netc_status rt_exec_node(netc_session *s, const rt_plan *plan, int index) {
   case CC_OP_AVGPOOL:
   case CC_OP_MAXPOOL_GRAD:
   case CC_OP_AVGPOOL_GRAD:
-    return exec_window(s, n, index);
+    return exec_window(s, plan, n, index);
   case CC_OP_MATMUL: {
     const cc_shape *as = IN_SHAPE(0), *bs = IN_SHAPE(1);
     int ta = n->attr.matmul.transpose_a, tb = n->attr.matmul.transpose_b;
+    rt_epilogue e;
     rt_par_matmul(s, as->dim[ta ? 1 : 0], as->dim[ta ? 0 : 1], bs->dim[tb ? 0 : 1], ta, tb,
-                  F32(IN(0)), F32(IN(1)), F32(out));
+                  F32(IN(0)), F32(IN(1)), epilogue_of(s, plan, index, &e), F32(out));
     return NETC_OK;
   }
   case CC_OP_BIAS_ADD:

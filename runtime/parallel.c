@@ -44,7 +44,7 @@ typedef struct window_job {
   float *out;           /* output */
 } window_job;
 
-enum { JOB_CONV, JOB_CONV_INPUT, JOB_MAXPOOL, JOB_MAXPOOL_GRAD, JOB_AVGPOOL, JOB_AVGPOOL_GRAD };
+enum { JOB_CONV_INPUT, JOB_MAXPOOL, JOB_MAXPOOL_GRAD, JOB_AVGPOOL, JOB_AVGPOOL_GRAD };
 
 /* One slice of images through a window kernel: pointers move by whole
 ** images of each tensor. */
@@ -57,9 +57,6 @@ static void window_part(void *arg, int part, int thread) {
   int64_t in = w.h * w.w * w.c, out = w.oh * w.ow * w.f;
   float *scratch = rt_thread_scratch(j->s, thread);
   switch (j->op) {
-  case JOB_CONV:
-    rt_conv2d_forward(&w, j->a + first * in, j->b, j->out + first * out, scratch);
-    break;
   case JOB_CONV_INPUT:
     rt_conv2d_backward_input(&w, j->a + first * out, j->b, j->out + first * in, scratch);
     break;
@@ -81,9 +78,33 @@ static void run_window(netc_session *s, const rt_window *w, int op,
   rt_pool_run(s->pool, window_part, &j, j.parts);
 }
 
+/* Convolution forward: tiles (bands of output rows) are independent, so
+** one image can keep every thread busy. */
+typedef struct conv_job {
+  const netc_session *s;
+  rt_window w;          /* whole-batch geometry */
+  int64_t tiles;        /* rt_conv2d_tiles */
+  int parts;            /* ranges of tiles */
+  const float *x, *k;   /* input and filter */
+  const rt_epilogue *epilogue; /* fused bias and activation, or NULL */
+  float *y;             /* output */
+} conv_job;
+
+static void conv_part(void *arg, int part, int thread) {
+  const conv_job *j = arg;
+  int64_t first, count;
+  part_range(j->tiles, part, j->parts, &first, &count);
+  float *scratch = rt_thread_scratch(j->s, thread);
+  for (int64_t t = first; t < first + count; t++)
+    rt_conv2d_forward_tile(&j->w, t, j->x, j->k, j->epilogue, j->y, scratch);
+}
+
 void rt_par_conv2d_forward(netc_session *s, const rt_window *w, const float *x,
-                           const float *k, float *y) {
-  run_window(s, w, JOB_CONV, x, k, NULL, y);
+                           const float *k, const rt_epilogue *epilogue, float *y) {
+  conv_job j = {s, *w, rt_conv2d_tiles(w), 1, x, k, epilogue, y};
+  if (j.tiles > 0)
+    j.parts = parts_for(s, j.tiles, w->n * w->oh * w->ow * w->f * w->kh * w->kw / j.tiles);
+  rt_pool_run(s->pool, conv_part, &j, j.parts);
 }
 
 void rt_par_conv2d_backward_input(netc_session *s, const rt_window *w,
@@ -163,6 +184,7 @@ typedef struct matmul_job {
   int64_t m, k, p;   /* C[M,P] = op(A)[M,K] op(B)[K,P] */
   int ta, tb;        /* transposes */
   const float *a, *b;
+  const rt_epilogue *epilogue; /* on each slice of C, or NULL */
   float *c;
   int64_t rows;      /* rows of C per slice */
   int parts;         /* slices */
@@ -174,16 +196,18 @@ static void matmul_part(void *arg, int part, int thread) {
   int64_t first = (int64_t)part * j->rows;
   int64_t count = j->m - first < j->rows ? j->m - first : j->rows;
   rt_matmul_rows(j->m, j->k, j->p, j->ta, j->tb, j->a, j->b, j->c, first, count);
+  if (j->epilogue && count > 0) rt_epilogue_apply(j->epilogue, count, j->p, j->c + first * j->p);
 }
 
 /* Slices sized from M alone, whatever the thread count, so each element is
 ** computed by the same OpenBLAS call shape with 1 thread or many: at least
 ** MATMUL_ROWS rows, at most MATMUL_PARTS slices. */
 void rt_par_matmul(netc_session *s, int64_t m, int64_t k, int64_t p, int ta,
-                   int tb, const float *a, const float *b, float *c) {
+                   int tb, const float *a, const float *b,
+                   const rt_epilogue *epilogue, float *c) {
   int64_t rows = (m + MATMUL_PARTS - 1) / MATMUL_PARTS;
   if (rows < MATMUL_ROWS) rows = MATMUL_ROWS;
-  matmul_job j = {m, k, p, ta, tb, a, b, c, rows, (int)((m + rows - 1) / rows)};
+  matmul_job j = {m, k, p, ta, tb, a, b, epilogue, c, rows, (int)((m + rows - 1) / rows)};
   rt_pool_run(s->pool, matmul_part, &j, j.parts > 0 ? j.parts : 1);
 }
 

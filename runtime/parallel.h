@@ -14,8 +14,9 @@ float *rt_thread_scratch(const netc_session *s, int thread);
 ** order does not depend on the thread count. */
 int rt_filter_chunks(int64_t batch);
 
+/* Forward products take the epilogue the plan fused into them (or NULL). */
 void rt_par_conv2d_forward(netc_session *s, const rt_window *w, const float *x,
-                           const float *k, float *y);
+                           const float *k, const rt_epilogue *epilogue, float *y);
 void rt_par_conv2d_backward_input(netc_session *s, const rt_window *w,
                                   const float *dy, const float *k, float *dx);
 void rt_par_conv2d_backward_filter(netc_session *s, const rt_window *w,
@@ -29,7 +30,8 @@ void rt_par_avgpool_forward(netc_session *s, const rt_window *w, const float *x,
 void rt_par_avgpool_backward(netc_session *s, const rt_window *w,
                              const float *dy, float *dx);
 void rt_par_matmul(netc_session *s, int64_t m, int64_t k, int64_t p, int ta,
-                   int tb, const float *a, const float *b, float *c);
+                   int tb, const float *a, const float *b,
+                   const rt_epilogue *epilogue, float *c);
 
 /* An elementwise kernel on items [first, first + count). */
 typedef void (*rt_range_fn)(const void *ctx, int64_t first, int64_t count);

@@ -133,6 +133,46 @@ static int mark_needed(const cc_graph *g, unsigned char *needed) {
   return count;
 }
 
+/* The one reader of node i among the plan's nodes, or -1 (none or several;
+** a node reading i twice counts twice). */
+static int sole_reader(const cc_graph *g, const rt_plan *p, int i) {
+  int reader = -1, count = 0;
+  for (int t = 0; t < p->n_order; t++) {
+    const cc_node *n = &g->nodes[p->order[t]];
+    for (int k = 0; k < n->n_inputs; k++)
+      if (n->inputs[k] == i) {
+        reader = p->order[t];
+        count++;
+      }
+  }
+  return count == 1 ? reader : -1;
+}
+
+/* A bias_add reading only a product, then a relu reading only that, are
+** computed by the product's epilogue while its output is in cache: both
+** become aliases of its buffer. Values a caller fetches are never folded
+** into a later op, so each fetch still sees its own value. */
+static void fuse_epilogues(const cc_graph *g, rt_plan *p, const unsigned char *fetched) {
+  for (int t = 0; t < p->n_order; t++) {
+    int i = p->order[t], last = i;
+    const cc_node *n = &g->nodes[i];
+    if ((n->op != CC_OP_CONV2D && n->op != CC_OP_MATMUL) || n->dtype != NETC_F32 || fetched[i])
+      continue;
+    int r = sole_reader(g, p, last);
+    if (r >= 0 && g->nodes[r].op == CC_OP_BIAS_ADD && g->nodes[r].inputs[0] == last) {
+      p->fused[i].what |= RT_FUSED_BIAS;
+      p->fused[i].bias = g->nodes[r].inputs[1];
+      p->storage[r] = RT_ALIAS;
+      last = r;
+      r = fetched[last] ? -1 : sole_reader(g, p, last);
+    }
+    if (r >= 0 && g->nodes[r].op == CC_OP_RELU) {
+      p->fused[i].what |= RT_FUSED_RELU;
+      p->storage[r] = RT_ALIAS;
+    }
+  }
+}
+
 /* Offsets for every arena value, reusing memory after the last reader. */
 static int assign_offsets(netc_session *s, rt_plan *p, const unsigned char *fetched) {
   const cc_graph *g = s->g;
@@ -188,6 +228,7 @@ static void plan_free(rt_plan *p) {
   nc_free(p->order);
   nc_free(p->storage);
   nc_free(p->offset);
+  nc_free(p->fused);
   nc_free(p);
 }
 
@@ -224,7 +265,8 @@ static rt_plan *plan_build(netc_session *s, int entry, const int *fetch,
   p->fetch = nc_calloc((size_t)n_fetch + 1, sizeof *p->fetch);
   p->storage = nc_calloc((size_t)g->n_nodes + 1, 1);
   p->offset = nc_calloc((size_t)g->n_nodes + 1, sizeof *p->offset);
-  if (!p->fetch || !p->storage || !p->offset) goto oom;
+  p->fused = nc_calloc((size_t)g->n_nodes + 1, sizeof *p->fused);
+  if (!p->fetch || !p->storage || !p->offset || !p->fused) goto oom;
   for (int i = 0; i < n_fetch; i++) {
     p->fetch[i] = fetch[i];
     needed[fetch[i]] = fetched[fetch[i]] = 1;
@@ -242,6 +284,7 @@ static rt_plan *plan_build(netc_session *s, int entry, const int *fetch,
     size_t partial = partials_of(s, i);
     if (partial > p->partial_floats) p->partial_floats = partial;
   }
+  fuse_epilogues(g, p, fetched);
   if (assign_offsets(s, p, fetched)) goto oom;
   /* Scratch holds one block per thread; blocks keep their size once grown. */
   size_t threads = (size_t)rt_pool_threads(s->pool);

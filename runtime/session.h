@@ -33,6 +33,14 @@ typedef struct rt_record {
   double value;   /* its batch-weighted mean over the epoch */
 } rt_record;
 
+/* A product (conv2d, matmul) whose bias_add and relu the plan fused in:
+** they alias its buffer and its epilogue computes them (plan.c). */
+enum { RT_FUSED_BIAS = 1, RT_FUSED_RELU = 2 };
+typedef struct rt_fused {
+  unsigned char what; /* RT_FUSED_* bits, 0: nothing fused */
+  int bias;           /* with RT_FUSED_BIAS: the bias node */
+} rt_fused;
+
 /* How one entry point runs for one set of fetches. */
 typedef struct rt_plan {
   int entry;              /* index in the graph's entries */
@@ -42,6 +50,7 @@ typedef struct rt_plan {
   int n_order;            /* entries in order */
   unsigned char *storage; /* per node: rt_storage */
   size_t *offset;         /* per node: byte offset in the arena */
+  rt_fused *fused;        /* per node: what its epilogue computes */
   size_t arena_bytes;     /* arena size at the planned batch */
   size_t scratch_floats;  /* scratch one thread's kernels need */
   size_t partial_floats;  /* per-chunk filter gradients (parallel.c) */

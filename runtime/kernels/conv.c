@@ -1,9 +1,11 @@
 /*
 ** conv.c: 2-D convolution (cross-correlation) in NHWC with HWIO filters,
-** lowered to matrix products by im2col. For one image the column matrix
-** col[OH*OW, KH*KW*C] holds, in row oh*OW+ow, the window that output cell
-** reads (zeros where it hangs over the padding), so the filter viewed as
-** [KH*KW*C, F] turns the convolution into one sgemm. The plain-loop
+** lowered to matrix products by im2col. For a band of output rows of one
+** image, the column matrix col[rows*OW, KH*KW*C] holds in each row the
+** window that output cell reads (zeros where it hangs over the padding), so
+** the filter viewed as [KH*KW*C, F] turns the band into one sgemm. Bands
+** (tiles) are sized so their columns stay in cache between im2col and the
+** product; they also split one image across threads. The plain-loop
 ** references are in reference.c.
 */
 #include <string.h>
@@ -11,6 +13,11 @@
 #include <cblas.h>
 
 #include "runtime/kernels/kernels.h"
+
+enum {
+  TILE_FLOATS = 1 << 17,  /* column budget of a tile: 512 KiB, half an L2 */
+  TILE_MIN_PIXELS = 96    /* fewer output cells starve sgemm's M dimension */
+};
 
 /* A 1x1, stride-1, unpadded convolution reads every input cell once, in
 ** order: the image x[H,W,C] already is its column matrix [OH*OW, C]. */
@@ -20,15 +27,51 @@ static int conv_is_pointwise(const rt_window *g) {
          g->ow == g->w;
 }
 
-/* The one index walk of im2col and col2im, for one image. With x set it
-** gathers x[H,W,C] into col[OH*OW, KH*KW*C], writing zeros for padding;
-** with x NULL it scatter-adds col back into dx[H,W,C]. For a fixed output
-** cell and kernel row the KW taps are contiguous in both arrays, so each
-** step moves one run of up to KW*C floats. */
+static int64_t conv_depth(const rt_window *g) { return g->kh * g->kw * g->c; }
+
+/* Output rows per tile: what the column budget allows, at least
+** TILE_MIN_PIXELS cells, then evened out so the image's tiles are alike.
+** It depends on the geometry alone, never on the thread count. */
+static int64_t tile_rows(const rt_window *g) {
+  if (g->oh <= 0 || g->ow <= 0) return 1;
+  int64_t row_floats = g->ow * (conv_depth(g) > 0 ? conv_depth(g) : 1);
+  int64_t rows = TILE_FLOATS / row_floats;
+  int64_t least = (TILE_MIN_PIXELS + g->ow - 1) / g->ow;
+  if (rows < least) rows = least;
+  if (rows > g->oh) rows = g->oh;
+  int64_t tiles = (g->oh + rows - 1) / rows;
+  return (g->oh + tiles - 1) / tiles;
+}
+
+static int64_t tiles_per_image(const rt_window *g) {
+  int64_t rows = tile_rows(g);
+  return g->oh > 0 ? (g->oh + rows - 1) / rows : 0;
+}
+
+int64_t rt_conv2d_tiles(const rt_window *g) { return g->n * tiles_per_image(g); }
+
+/* One tile's place: its image, its first output row and its row count. */
+typedef struct conv_tile {
+  int64_t image, row, rows;
+} conv_tile;
+
+static conv_tile tile_at(const rt_window *g, int64_t tile) {
+  int64_t per_image = tiles_per_image(g), rows = tile_rows(g);
+  conv_tile t = {tile / per_image, tile % per_image * rows, rows};
+  if (t.row + t.rows > g->oh) t.rows = g->oh - t.row;
+  return t;
+}
+
+/* The one index walk of im2col and col2im, over output rows
+** [row, row + rows) of one image. With x set it gathers x[H,W,C] into
+** col[rows*OW, KH*KW*C], writing zeros for padding; with x NULL it
+** scatter-adds col back into dx[H,W,C]. For a fixed output cell and kernel
+** row the KW taps are contiguous in both arrays, so each step moves one run
+** of up to KW*C floats. */
 static void conv_col_walk(const rt_window *g, const float *x, float *dx,
-                          float *col) {
+                          float *col, int64_t row, int64_t rows) {
   const int64_t run = g->kw * g->c; /* floats in one kernel row of taps */
-  for (int64_t oh = 0; oh < g->oh; oh++) {
+  for (int64_t oh = row; oh < row + rows; oh++) {
     const int64_t ih = oh * g->sh - g->pad_top; /* row of tap i = 0 */
     for (int64_t ow = 0; ow < g->ow; ow++) {
       const int64_t iw = ow * g->sw - g->pad_left; /* column of tap j = 0 */
@@ -37,7 +80,7 @@ static void conv_col_walk(const rt_window *g, const float *x, float *dx,
       int64_t lo = iw < 0 ? -iw : 0;
       int64_t hi = g->w - iw < g->kw ? g->w - iw : g->kw;
       if (hi < lo) hi = lo;
-      float *seg = col + (oh * g->ow + ow) * g->kh * run;
+      float *seg = col + ((oh - row) * g->ow + ow) * g->kh * run;
       for (int64_t i = 0; i < g->kh; i++, seg += run) {
         const int64_t r = ih + i;
         const int64_t len = r >= 0 && r < g->h ? (hi - lo) * g->c : 0;
@@ -58,65 +101,78 @@ static void conv_col_walk(const rt_window *g, const float *x, float *dx,
   }
 }
 
-/* The column matrix [OH*OW, KH*KW*C] of image x[H,W,C]: x itself for a
+/* The column matrix of tile t of the batch x: a slice of x itself for a
 ** pointwise convolution, otherwise built in scratch. */
-static const float *conv_columns(const rt_window *g, const float *x,
-                                 float *scratch) {
-  if (conv_is_pointwise(g)) return x;
-  conv_col_walk(g, x, NULL, scratch);
+static const float *tile_columns(const rt_window *g, conv_tile t,
+                                 const float *x, float *scratch) {
+  const float *image = x + t.image * g->h * g->w * g->c;
+  if (conv_is_pointwise(g)) return image + t.row * g->w * g->c;
+  conv_col_walk(g, image, NULL, scratch, t.row, t.rows);
   return scratch;
 }
 
-/* One image's column matrix, OH*OW*KH*KW*C floats, reused image after
-** image (VGG16 block1: 224*224*27; its 512-channel layers: 14*14*4608).
-** A pointwise convolution needs none and gets 0. */
+/* One tile's column matrix; a pointwise convolution needs none. For VGG16
+** that is 0.5 to 2.6 MiB where whole images would take up to 113 MiB. */
 size_t rt_conv2d_scratch(const rt_window *g) {
   if (conv_is_pointwise(g)) return 0;
-  return (size_t)(g->oh * g->ow * g->kh * g->kw * g->c);
+  return (size_t)(tile_rows(g) * g->ow * conv_depth(g));
 }
 
-/* Per image: y[OH*OW, F] = col[OH*OW, KH*KW*C] x w[KH*KW*C, F]. */
+/* y rows of the tile = col[cells, KH*KW*C] x w[KH*KW*C, F]. */
+void rt_conv2d_forward_tile(const rt_window *g, int64_t tile, const float *x,
+                            const float *w, const rt_epilogue *epilogue,
+                            float *y, float *scratch) {
+  conv_tile t = tile_at(g, tile);
+  float *out = y + (t.image * g->oh + t.row) * g->ow * g->f;
+  rt_matmul(t.rows * g->ow, conv_depth(g), g->f, 0, 0,
+            tile_columns(g, t, x, scratch), w, out);
+  if (epilogue) rt_epilogue_apply(epilogue, t.rows * g->ow, g->f, out);
+}
+
 void rt_conv2d_forward(const rt_window *g, const float *x, const float *w,
                        float *y, float *scratch) {
-  const int64_t rows = g->oh * g->ow, depth = g->kh * g->kw * g->c;
-  for (int64_t n = 0; n < g->n; n++)
-    rt_matmul(rows, depth, g->f, 0, 0,
-              conv_columns(g, x + n * g->h * g->w * g->c, scratch), w,
-              y + n * rows * g->f);
+  for (int64_t tile = 0, tiles = rt_conv2d_tiles(g); tile < tiles; tile++)
+    rt_conv2d_forward_tile(g, tile, x, w, NULL, y, scratch);
 }
 
-/* Per image: dcol[OH*OW, KH*KW*C] = dy[OH*OW, F] x w^T, then col2im adds
-** dcol into dx[H,W,C], zeroed first. A pointwise convolution writes dcol
+/* Per tile: dcol[cells, KH*KW*C] = dy[cells, F] x w^T, then col2im adds
+** dcol into dx[H,W,C], zeroed first. Tiles of one image overlap in dx, so
+** they run in order on one thread. A pointwise convolution writes dcol
 ** straight into dx, since there dcol is dx. */
 void rt_conv2d_backward_input(const rt_window *g, const float *dy,
                               const float *w, float *dx, float *scratch) {
-  const int64_t rows = g->oh * g->ow, depth = g->kh * g->kw * g->c;
   const int pointwise = conv_is_pointwise(g);
-  for (int64_t n = 0; n < g->n; n++) {
-    float *dx_n = dx + n * g->h * g->w * g->c;
-    rt_matmul(rows, g->f, depth, 0, 1, dy + n * rows * g->f, w,
-              pointwise ? dx_n : scratch);
-    if (pointwise) continue;
-    memset(dx_n, 0, (size_t)(g->h * g->w * g->c) * sizeof *dx_n);
-    conv_col_walk(g, NULL, dx_n, scratch);
+  if (!pointwise)
+    memset(dx, 0, (size_t)(g->n * g->h * g->w * g->c) * sizeof *dx);
+  for (int64_t tile = 0, tiles = rt_conv2d_tiles(g); tile < tiles; tile++) {
+    conv_tile t = tile_at(g, tile);
+    float *dx_n = dx + t.image * g->h * g->w * g->c;
+    const int64_t cells = t.rows * g->ow;
+    const float *dy_t = dy + (t.image * g->oh + t.row) * g->ow * g->f;
+    rt_matmul(cells, g->f, conv_depth(g), 0, 1, dy_t, w,
+              pointwise ? dx_n + t.row * g->w * g->c : scratch);
+    if (!pointwise) conv_col_walk(g, NULL, dx_n, scratch, t.row, t.rows);
   }
 }
 
-/* dw[KH*KW*C, F] = sum over images of col^T x dy[OH*OW, F]. The first image
+/* dw[KH*KW*C, F] = sum over tiles of col^T x dy[cells, F]. The first tile
 ** overwrites dw (beta 0), later ones accumulate into it (beta 1), so only
-** one image's columns are ever held. */
+** one tile's columns are ever held. */
 void rt_conv2d_backward_filter(const rt_window *g, const float *x,
                                const float *dy, float *dw, float *scratch) {
-  const int64_t rows = g->oh * g->ow, depth = g->kh * g->kw * g->c;
+  const int64_t depth = conv_depth(g);
   if (depth <= 0 || g->f <= 0) return;
-  if (g->n <= 0 || rows <= 0) {
+  const int64_t tiles = rt_conv2d_tiles(g);
+  if (tiles <= 0 || g->ow <= 0) {
     memset(dw, 0, (size_t)(depth * g->f) * sizeof *dw);
     return;
   }
-  for (int64_t n = 0; n < g->n; n++)
+  for (int64_t tile = 0; tile < tiles; tile++) {
+    conv_tile t = tile_at(g, tile);
+    const float *dy_t = dy + (t.image * g->oh + t.row) * g->ow * g->f;
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)depth,
-                (blasint)g->f, (blasint)rows, 1.0f,
-                conv_columns(g, x + n * g->h * g->w * g->c, scratch),
-                (blasint)depth, dy + n * rows * g->f, (blasint)g->f,
-                n ? 1.0f : 0.0f, dw, (blasint)g->f);
+                (blasint)g->f, (blasint)(t.rows * g->ow), 1.0f,
+                tile_columns(g, t, x, scratch), (blasint)depth, dy_t,
+                (blasint)g->f, tile ? 1.0f : 0.0f, dw, (blasint)g->f);
+  }
 }

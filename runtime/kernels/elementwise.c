@@ -276,6 +276,11 @@ void rt_bias_add(int64_t rows, int64_t c, const float *x, const float *b,
     for (int64_t j = 0; j < c; j++) y[r * c + j] = x[r * c + j] + b[j];
 }
 
+void rt_epilogue_apply(const rt_epilogue *e, int64_t rows, int64_t c, float *y) {
+  if (e->bias) rt_bias_add(rows, c, y, e->bias, y);
+  if (e->relu) rt_unary_f32(RT_RELU, rows * c, y, y);
+}
+
 /* db[c]: rows summed in order, one row at a time (cache-friendly). */
 void rt_bias_grad(int64_t rows, int64_t c, const float *dy, float *db) {
   memset(db, 0, sizeof *db * (size_t)c);

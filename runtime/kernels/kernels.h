@@ -32,6 +32,16 @@ void rt_matmul_rows(int64_t m, int64_t k, int64_t p, int transpose_a,
 void rt_ref_matmul(int64_t m, int64_t k, int64_t p, int transpose_a,
                    int transpose_b, const float *a, const float *b, float *c);
 
+/* What a product's output rows go through while still in cache: the
+** bias_add and relu that the plan fused into it (plan.c). */
+typedef struct rt_epilogue {
+  const float *bias; /* [c] added to every row, or NULL */
+  int relu;          /* then max(y, 0) */
+} rt_epilogue;
+/* y[rows, c] = act(y + bias) in place, bit for bit what rt_bias_add then
+** the relu map give. */
+void rt_epilogue_apply(const rt_epilogue *e, int64_t rows, int64_t c, float *y);
+
 /* ---------------------------------------------------------- convolution */
 
 /* Geometry shared by convolution and pooling. Output sizes oh, ow and the
@@ -45,11 +55,20 @@ typedef struct rt_window {
   int64_t f;            /* convolution: output channels (pooling: = c) */
 } rt_window;
 
-/* Scratch floats the conv kernels need (the im2col column buffer). */
+/* Scratch floats the conv kernels need (one tile's im2col columns). */
 size_t rt_conv2d_scratch(const rt_window *g);
+/* The convolution works in tiles, bands of output rows of one image sized
+** by the geometry alone; this is their number over the whole batch. */
+int64_t rt_conv2d_tiles(const rt_window *g);
 /* y[N,OH,OW,F] = conv(x[N,H,W,C], w[KH,KW,C,F]) (cross-correlation). */
 void rt_conv2d_forward(const rt_window *g, const float *x, const float *w,
                        float *y, float *scratch);
+/* The same for tile `tile` only (x, y: the whole batch), then the
+** epilogue (NULL: none) on its rows; tiles are independent, so threads can
+** share them without changing a bit. */
+void rt_conv2d_forward_tile(const rt_window *g, int64_t tile, const float *x,
+                            const float *w, const rt_epilogue *epilogue,
+                            float *y, float *scratch);
 /* dx[N,H,W,C] from dy[N,OH,OW,F] and w. */
 void rt_conv2d_backward_input(const rt_window *g, const float *dy,
                               const float *w, float *dx, float *scratch);

@@ -260,6 +260,12 @@ static const geometry CONV_CASES[] = {
     {1, 13, 13, 3, 2, 2, 2, 2, 1, 3},
     {2, 6, 6, 3, 3, 3, 2, 3, 1, 4},
     {1, 12, 9, 1, 5, 2, 3, 1, 0, 1},
+    /* several tiles per image, the last one shorter: wide windows of many
+    ** channels, a pointwise one, and a strided one */
+    {2, 27, 10, 64, 3, 3, 1, 1, 1, 5},
+    {1, 40, 7, 40, 2, 3, 1, 1, 0, 3},
+    {1, 23, 40, 1024, 1, 1, 1, 1, 0, 2},
+    {2, 61, 9, 70, 3, 3, 2, 1, 1, 4},
 };
 
 /* All three fast kernels against the references on one geometry, with
@@ -322,15 +328,39 @@ static void test_conv_vs_reference(void) {
   }
 }
 
-/* The scratch sizes promised in conv.c: one image's column matrix, none for
-** a pointwise convolution. */
+/* The scratch sizes promised in conv.c: one tile's columns, none for a
+** pointwise convolution. VGG16's block1_conv1 (27 taps a cell) fits 21
+** rows in the 512 KiB budget (11 tiles of 21 rows); block5 (4608 taps)
+** takes the least tile, 96 cells = 7 rows of 14, evened to 2 x 7 rows. */
 static void test_conv_scratch(void) {
   const rt_window block1 = window_of((geometry){8, 224, 224, 3, 3, 3, 1, 1, 1, 64});
   const rt_window block5 = window_of((geometry){8, 14, 14, 512, 3, 3, 1, 1, 1, 512});
   const rt_window pointwise = window_of((geometry){8, 7, 7, 64, 1, 1, 1, 1, 0, 32});
-  CU_ASSERT_EQUAL(rt_conv2d_scratch(&block1), (size_t)224 * 224 * 27);
-  CU_ASSERT_EQUAL(rt_conv2d_scratch(&block5), (size_t)14 * 14 * 4608);
+  CU_ASSERT_EQUAL(rt_conv2d_scratch(&block1), (size_t)21 * 224 * 27);
+  CU_ASSERT_EQUAL(rt_conv2d_tiles(&block1), 8 * 11);
+  CU_ASSERT_EQUAL(rt_conv2d_scratch(&block5), (size_t)7 * 14 * 4608);
+  CU_ASSERT_EQUAL(rt_conv2d_tiles(&block5), 8 * 2);
   CU_ASSERT_EQUAL(rt_conv2d_scratch(&pointwise), 0);
+}
+
+/* Tiles are independent: computed one by one in reverse order they give
+** the bytes of the whole forward pass. */
+static void test_conv_tiles_independent(void) {
+  rng_seed(5);
+  const rt_window g = window_of((geometry){2, 27, 10, 64, 3, 3, 1, 1, 1, 5});
+  CU_ASSERT_FATAL(rt_conv2d_tiles(&g) > 2); /* more than one per image */
+  float *x = random_floats(in_size(&g)), *w = random_floats(filter_size(&g));
+  float *scratch = scratch_for(&g);
+  float *whole = nan_floats(out_size(&g)), *tiled = nan_floats(out_size(&g));
+  rt_conv2d_forward(&g, x, w, whole, scratch);
+  for (int64_t t = rt_conv2d_tiles(&g) - 1; t >= 0; t--)
+    rt_conv2d_forward_tile(&g, t, x, w, NULL, tiled, scratch);
+  CU_ASSERT_EQUAL(memcmp(whole, tiled, (size_t)out_size(&g) * sizeof *whole), 0);
+  free(x);
+  free(w);
+  free(scratch);
+  free(whole);
+  free(tiled);
 }
 
 /* Backward kernels against central differences of the fast forward, on
@@ -551,6 +581,7 @@ static const test_case TESTS[] = {
     {"matmul_exact", test_matmul_exact},
     {"conv_vs_reference", test_conv_vs_reference},
     {"conv_scratch", test_conv_scratch},
+    {"conv_tiles_independent", test_conv_tiles_independent},
     {"conv_gradcheck", test_conv_gradcheck},
     {"conv_exact", test_conv_exact},
     {"pool_forward", test_pool_forward},

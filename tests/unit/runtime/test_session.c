@@ -27,6 +27,7 @@
 #include <CUnit/CUnit.h>
 
 #include "netc.h"
+#include "runtime/session.h"
 #include "tests/unit/test_case.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -621,6 +622,53 @@ static void test_fetch_intermediate(void) {
   netc_model_destroy(m);
 }
 
+/* The plan computes a bias_add and relu that only read a product inside
+** the product's epilogue; fetching an intermediate keeps it separate. The
+** bits must not change either way: training steps give the same weights,
+** and predictions the same probabilities. */
+static void test_fused_epilogues(void) {
+  netc_model *m = compile_model_file("mnist.net");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  netc_session *fused = session(m, 7, 8, 2), *apart = session(m, 7, 8, 2);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(fused);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(apart);
+  mnist_data(11);
+  netc_feed f[2];
+  mnist_feeds(f, 8);
+  const char *pre[] = {"conv2d/conv2d", "conv2d_1/bias_add", "dense/matmul"};
+  netc_tensor out[4];
+  for (int step = 0; step < 2; step++) {
+    CU_ASSERT_EQUAL_FATAL(netc_session_run(fused, "train", f, 2, NULL, 0, NULL), NETC_OK);
+    CU_ASSERT_EQUAL_FATAL(netc_session_run(apart, "train", f, 2, pre, 3, out), NETC_OK);
+  }
+  CU_ASSERT(mnist_same_weights(fused, apart));
+  /* The fused plan folded conv2d_1's bias and relu into it. */
+  const rt_plan *plan = fused->plans;
+  int folded = 0;
+  for (int i = 0; plan && i < fused->g->n_nodes; i++)
+    if (strcmp(fused->g->nodes[i].name, "conv2d_1/conv2d") == 0)
+      folded = plan->fused[i].what == (RT_FUSED_BIAS | RT_FUSED_RELU);
+  CU_ASSERT(folded);
+
+  static float probs[8 * 10], relu[8 * 24 * 24 * 64];
+  const char *fused_fetch[] = {"probs", "conv2d_1/relu"};
+  const char *apart_fetch[] = {"probs", "conv2d_1/bias_add", "conv2d_1/relu"};
+  CU_ASSERT_EQUAL_FATAL(netc_session_run(fused, "predict", f, 1, fused_fetch, 2, out), NETC_OK);
+  memcpy(probs, out[0].data, sizeof probs);
+  memcpy(relu, out[1].data, sizeof relu);
+  CU_ASSERT_EQUAL_FATAL(netc_session_run(apart, "predict", f, 1, apart_fetch, 3, out), NETC_OK);
+  CU_ASSERT_EQUAL(memcmp(probs, out[0].data, sizeof probs), 0);
+  CU_ASSERT_EQUAL(memcmp(relu, out[2].data, sizeof relu), 0);
+  const float *biased = out[1].data;
+  int64_t wrong = 0;
+  for (int64_t i = 0; i < 8 * 24 * 24 * 64; i++)
+    wrong += relu[i] != (biased[i] > 0 ? biased[i] : 0.0f);
+  CU_ASSERT_EQUAL(wrong, 0);
+  netc_session_destroy(fused);
+  netc_session_destroy(apart);
+  netc_model_destroy(m);
+}
+
 /* ----------------------------------------------------------- optimizers */
 
 /* Reference updates, in double, written from Keras 3's documented rules
@@ -1003,6 +1051,7 @@ static const test_case TESTS[] = {
     {"CartPole: sync_target and the frozen target", test_cartpole},
     {"NaN tripwire names the op and its line", test_nan_tripwire},
     {"fetched values do not depend on the fetch set", test_fetch_intermediate},
+    {"fused bias and relu give the bits of separate ops", test_fused_epilogues},
     {"optimizers, schedules and clipping follow Keras", test_optimizers},
     {NULL, NULL},
 };
