@@ -63,7 +63,7 @@ void rt_unary_i32(rt_unary_op op, int64_t n, const int32_t *x, int32_t *y) {
 void rt_unary_grad(rt_unary_op op, int64_t n, const float *dy, const float *y,
                    float *dx) {
   switch (op) {
-  case RT_RELU: EACH(dx[i] = y[i] > 0 ? dy[i] : 0.0f);
+  case RT_RELU: EACH(const float d = dy[i]; dx[i] = y[i] > 0 ? d : 0.0f); /* load first: vectorizes */
   case RT_SIGMOID: EACH(dx[i] = dy[i] * y[i] * (1.0f - y[i]));
   case RT_TANH: EACH(dx[i] = dy[i] * (1.0f - y[i] * y[i]));
   case RT_EXP: EACH(dx[i] = dy[i] * y[i]);

@@ -24,10 +24,13 @@ static void adam(const rt_hyper *h, int64_t n, float *p, const float *g,
   double t = (double)h->step;
   float lr_t = (float)(h->lr * sqrt(1 - pow(h->beta2, t)) /
                        (1 - pow(h->beta1, t)));
+  /* Settings in locals: stores through p could alias *h as far as the
+  ** compiler knows, which would keep the loop from vectorizing. */
+  const float b1 = h->beta1, b2 = h->beta2, eps = h->epsilon;
   for (int64_t i = 0; i < n; i++) {
-    m[i] = h->beta1 * m[i] + (1 - h->beta1) * g[i];
-    v[i] = h->beta2 * v[i] + (1 - h->beta2) * g[i] * g[i];
-    p[i] -= lr_t * m[i] / (sqrtf(v[i]) + h->epsilon);
+    m[i] = b1 * m[i] + (1 - b1) * g[i];
+    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+    p[i] -= lr_t * m[i] / (sqrtf(v[i]) + eps);
   }
 }
 

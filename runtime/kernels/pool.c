@@ -48,8 +48,8 @@ void rt_maxpool_forward(const rt_window *g, const float *x, float *y) {
         for (int64_t r = b.r0; r < b.r1; r++)
           for (int64_t s = b.c0; s < b.c1; s++) {
             const float *in = x + ((n * g->h + r) * g->w + s) * c;
-            for (int64_t k = 0; k < c; k++)
-              if (in[k] > out[k]) out[k] = in[k];
+            for (int64_t k = 0; k < c; k++) /* a select, so it vectorizes */
+              out[k] = in[k] > out[k] ? in[k] : out[k];
           }
       }
 }
