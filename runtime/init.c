@@ -54,12 +54,13 @@ static void init_one(const netc_session *s, int p, float *w, int64_t n) {
   case CC_INIT_GLOROT_NORMAL: stddev = sqrt(2.0 / (fan_in + fan_out)) / 0.87962566103423978; break;
   case CC_INIT_HE_NORMAL: stddev = sqrt(2.0 / fan_in) / 0.87962566103423978; break;
   }
-  for (int64_t i = 0; i < n; i++) {
-    if (limit > 0)
-      w[i] = (float)(limit * (2.0 * rt_uniform(s->seed, (uint64_t)p, 0, (uint64_t)i) - 1.0));
-    else
-      w[i] = (float)(stddev * truncated_normal(s->seed, (uint64_t)p, (uint64_t)i));
+  if (limit > 0) { /* uniforms drawn in one pass, then scaled in place */
+    rt_uniform_fill(s->seed, (uint64_t)p, 0, 0, n, w);
+    for (int64_t i = 0; i < n; i++) w[i] = (float)(limit * (2.0 * w[i] - 1.0));
+    return;
   }
+  for (int64_t i = 0; i < n; i++)
+    w[i] = (float)(stddev * truncated_normal(s->seed, (uint64_t)p, (uint64_t)i));
 }
 
 void rt_init_params(netc_session *s) {

@@ -13,7 +13,8 @@ enum {
   MIN_PART_ELEMENTS = 1 << 15, /* below this an elementwise part is not worth a thread */
   FILTER_CHUNKS = 8,           /* batch chunks of a filter gradient, fixed */
   MATMUL_ROWS = 64,            /* least rows per product slice */
-  MATMUL_PARTS = 16            /* most slices of one product */
+  MATMUL_PARTS = 16,           /* most slices of one product */
+  MATMUL_MIN_SPLIT = 1 << 18   /* multiply-adds below which waking threads costs more */
 };
 
 float *rt_thread_scratch(const netc_session *s, int thread) {
@@ -199,14 +200,16 @@ static void matmul_part(void *arg, int part, int thread) {
   if (j->epilogue && count > 0) rt_epilogue_apply(j->epilogue, count, j->p, j->c + first * j->p);
 }
 
-/* Slices sized from M alone, whatever the thread count, so each element is
-** computed by the same OpenBLAS call shape with 1 thread or many: at least
-** MATMUL_ROWS rows, at most MATMUL_PARTS slices. */
+/* Slices sized from the product's shape alone, whatever the thread count,
+** so each element is computed by the same OpenBLAS call shape with 1 thread
+** or many: at least MATMUL_ROWS rows, at most MATMUL_PARTS slices, and one
+** slice for a product too small to share. */
 void rt_par_matmul(netc_session *s, int64_t m, int64_t k, int64_t p, int ta,
                    int tb, const float *a, const float *b,
                    const rt_epilogue *epilogue, float *c) {
   int64_t rows = (m + MATMUL_PARTS - 1) / MATMUL_PARTS;
   if (rows < MATMUL_ROWS) rows = MATMUL_ROWS;
+  if (m * k * p < MATMUL_MIN_SPLIT) rows = m > 0 ? m : 1;
   matmul_job j = {m, k, p, ta, tb, a, b, epilogue, c, rows, (int)((m + rows - 1) / rows)};
   rt_pool_run(s->pool, matmul_part, &j, j.parts > 0 ? j.parts : 1);
 }

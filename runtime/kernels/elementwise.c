@@ -100,6 +100,7 @@ static int64_t numel(const rt_shape *s) {
 ** output); the row length is w->dim[w->rank - 1]. */
 static int64_t bcast_init(bcast *w, const rt_shape *out, int nops,
                           const rt_shape *const *ops) {
+  memset(w, 0, sizeof *w);
   int64_t n = numel(out);
   int flat = 1;
   for (int k = 0; k < nops; k++) {

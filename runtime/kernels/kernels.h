@@ -235,6 +235,10 @@ void rt_cast(int64_t n, int from, const void *x, int to, void *y);
 /* A uniform float in [0, 1) that depends only on its four arguments
 ** (counter-based: no state, so any thread can draw any element). */
 float rt_uniform(uint64_t seed, uint64_t stream, uint64_t step, uint64_t index);
+/* out[i] = rt_uniform(seed, stream, step, first + i) for i < n, with the
+** stream's state mixed once. */
+void rt_uniform_fill(uint64_t seed, uint64_t stream, uint64_t step, uint64_t first,
+                     int64_t n, float *out);
 /* Inverted dropout: y = x * keep / (1 - rate), keep = uniform >= rate,
 ** drawn with (seed, key, step, element index), x[0] being element `first`
 ** of the tensor (so a part of it can be done alone). Applying it to a

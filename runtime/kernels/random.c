@@ -36,6 +36,12 @@ float rt_uniform(uint64_t seed, uint64_t stream, uint64_t step,
   return uniform_at(stream_state(seed, stream, step), index);
 }
 
+void rt_uniform_fill(uint64_t seed, uint64_t stream, uint64_t step, uint64_t first,
+                     int64_t n, float *out) {
+  uint64_t state = stream_state(seed, stream, step);
+  for (int64_t i = 0; i < n; i++) out[i] = uniform_at(state, first + (uint64_t)i);
+}
+
 /* y[n] = x / (1 - rate) where uniform(seed, key, step, i) >= rate, else 0
 ** (in place allowed). rate <= 0 keeps everything; rate >= 1 drops all.
 ** The state of (seed, key, step) is mixed once, not per element. */

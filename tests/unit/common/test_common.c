@@ -37,7 +37,7 @@ static void expect_str(const char *actual, const char *expected,
                        unsigned line) {
   char what[2048];
   int same = actual && expected && strcmp(actual, expected) == 0;
-  snprintf(what, sizeof what, "got \"%s\", expected \"%s\"",
+  snprintf(what, sizeof what, "got \"%.1000s\", expected \"%.1000s\"", /* both fit */
            actual ? actual : "(null)", expected ? expected : "(null)");
   CU_assertImplementation(same, line, what, __FILE__, "", CU_FALSE);
 }
