@@ -219,6 +219,30 @@ netc_status netc_session_get_weight(const netc_session *session,
 netc_status netc_session_set_weight(netc_session *session, const char *name,
                                     const float *values, int64_t count);
 
+/* -------------------------------------------------------------- profiling */
+
+/* Turns per-op timing on (zeroing the counters) or off. While on, each run
+** adds every op's wall time and FLOPs to the session's counters: two clock
+** reads per op, and no allocation after this call. */
+netc_status netc_session_profile_enable(netc_session *session, int on);
+
+/* The counters of one op of the graph. */
+typedef struct netc_op_profile {
+  const char *name;  /* the node, e.g. "block1_conv1" (borrowed from the model) */
+  const char *op;    /* its operation, e.g. "conv2d", "conv2d_grad_filter" */
+  const char *layer; /* the layer it belongs to, or "" */
+  int64_t calls;     /* times it ran since profiling was turned on */
+  double seconds;    /* their total wall time */
+  double flops;      /* their total floating-point operations (a multiply-add
+                        counts 2) at the batch of each run */
+} netc_op_profile;
+
+/* Every op that ran while profiling was on, in graph order: the first
+** `capacity` into out, the number of such ops into *count. */
+netc_status netc_session_profile(const netc_session *session,
+                                 netc_op_profile *out, int capacity,
+                                 int *count);
+
 /* --------------------------------------------------------------- datasets */
 
 /* Why creating or loading something failed, for calls without a handle to

@@ -171,6 +171,7 @@ void netc_session_destroy(netc_session *s) {
   nc_free(s->symbol);
   nc_free(s->epoch_sums);
   nc_free(s->history);
+  rt_profile_free(s->profile);
   nc_free(s);
 }
 

@@ -6,7 +6,7 @@
 ** warm-up steps (plans, scratch, OpenBLAS's buffers), further steps must
 ** leave the count where it was:
 **   - netc_session_run of predict, evaluate and train on the MNIST CNN, with
-**     1 and 2 threads, and of the CartPole DQN's train and sync_target;
+**     1 and 2 threads (per-op profiling on), and of the CartPole DQN's train and sync_target;
 **   - netc_session_fit: the count seen by the progress callback after each
 **     batch stays put from the third batch of an epoch on.
 ** Under AddressSanitizer, which owns malloc, the binary skips (exit 77).
@@ -161,11 +161,12 @@ static long steady_allocations(netc_session *s, const char *entry, const netc_fe
 
 /* ---------------------------------------------------------------- tests */
 
-static void mnist_steps(int threads) {
+static void mnist_steps(int threads, int profiled) {
   netc_model *m = compile("mnist.net");
   CU_ASSERT_PTR_NOT_NULL_FATAL(m);
   netc_session *s = session(m, threads);
   CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  CU_ASSERT_EQUAL(netc_session_profile_enable(s, profiled), NETC_OK);
   fill_data();
   int64_t image_dims[] = {BATCH, 28, 28, 1}, label_dims[] = {BATCH};
   netc_feed f[2] = {feed("image", NETC_F32, images, 4, image_dims),
@@ -179,8 +180,8 @@ static void mnist_steps(int threads) {
   netc_model_destroy(m);
 }
 
-static void test_mnist_one_thread(void) { mnist_steps(1); }
-static void test_mnist_two_threads(void) { mnist_steps(2); }
+static void test_mnist_one_thread(void) { mnist_steps(1, 0); }
+static void test_mnist_two_threads_profiled(void) { mnist_steps(2, 1); }
 
 static void test_cartpole(void) {
   netc_model *m = compile("cartpole_dqn.net");
@@ -266,7 +267,7 @@ static void test_counter_counts(void) {
 static const test_case TESTS[] = {
     {"counter_counts", test_counter_counts},
     {"mnist_one_thread", test_mnist_one_thread},
-    {"mnist_two_threads", test_mnist_two_threads},
+    {"mnist_two_threads_profiled", test_mnist_two_threads_profiled},
     {"cartpole", test_cartpole},
     {"fit", test_fit},
     {0},
