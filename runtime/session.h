@@ -95,6 +95,10 @@ struct netc_session {
   rt_profile *profile;             /* per-op timing, NULL when off */
 };
 
+/* session.c: the batch a session plans for: `requested` when positive,
+** else the model's train batch setting, else 32. */
+int64_t rt_planned_batch(const cc_graph *g, int64_t requested);
+
 /* Records an error message and returns `status`. */
 netc_status rt_fail(netc_session *s, netc_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
