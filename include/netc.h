@@ -219,6 +219,52 @@ netc_status netc_session_get_weight(const netc_session *session,
 netc_status netc_session_set_weight(netc_session *session, const char *name,
                                     const float *values, int64_t count);
 
+/* ------------------------------------------------- memory plan, profiling */
+
+/* What a session on a model allocates, in bytes, at one planned batch. The
+** arena holds every activation (and, training, every gradient) of a step,
+** reusing a buffer once its last reader has run; its size is that of the
+** entry's plan with the entry's own fetches (every output for predict, the
+** losses and metrics for train, as netc_session_fit runs it). */
+typedef struct netc_memory_plan {
+  int64_t batch;              /* the planned batch (the session's max_batch) */
+  int64_t weights;            /* every weight tensor */
+  int64_t slots;              /* the optimizer's state; 0 without training */
+  int64_t predict_arena;      /* the arena of one "predict" step */
+  int64_t train_arena;        /* the arena of one "train" step; 0 without */
+  int64_t scratch_per_thread; /* kernel scratch (im2col), each thread */
+  int64_t partials;           /* per-chunk filter gradients (training) */
+} netc_memory_plan;
+
+/* Plans `model` at `batch` (0: as netc_session_create with max_batch 0):
+** inference needs weights + predict_arena, a training step weights + slots
+** + train_arena, each plus the kernel scratch. */
+netc_status netc_model_memory_plan(const netc_model *model, int batch,
+                                   netc_memory_plan *out);
+
+
+/* Turns per-op timing on (zeroing the counters) or off. While on, each run
+** adds every op's wall time and FLOPs to the session's counters: two clock
+** reads per op, and no allocation after this call. */
+netc_status netc_session_profile_enable(netc_session *session, int on);
+
+/* The counters of one op of the graph. */
+typedef struct netc_op_profile {
+  const char *name;  /* the node, e.g. "block1_conv1" (borrowed from the model) */
+  const char *op;    /* its operation, e.g. "conv2d", "conv2d_grad_filter" */
+  const char *layer; /* the layer it belongs to, or "" */
+  int64_t calls;     /* times it ran since profiling was turned on */
+  double seconds;    /* their total wall time */
+  double flops;      /* their total floating-point operations (a multiply-add
+                        counts 2) at the batch of each run */
+} netc_op_profile;
+
+/* Every op that ran while profiling was on, in graph order: the first
+** `capacity` into out, the number of such ops into *count. */
+netc_status netc_session_profile(const netc_session *session,
+                                 netc_op_profile *out, int capacity,
+                                 int *count);
+
 /* --------------------------------------------------------------- datasets */
 
 /* Why creating or loading something failed, for calls without a handle to

@@ -174,7 +174,8 @@ static void fuse_epilogues(const cc_graph *g, rt_plan *p, const unsigned char *f
 }
 
 /* Offsets for every arena value, reusing memory after the last reader. */
-static int assign_offsets(netc_session *s, rt_plan *p, const unsigned char *fetched) {
+static int assign_offsets(const netc_session *s, rt_plan *p,
+                          const unsigned char *fetched) {
   const cc_graph *g = s->g;
   int n = g->n_nodes;
   int *root = nc_calloc((size_t)n, sizeof *root);
@@ -250,8 +251,10 @@ static int grow(void **buf, size_t *have, size_t bytes) {
   return 0;
 }
 
-static rt_plan *plan_build(netc_session *s, int entry, const int *fetch,
-                           int n_fetch) {
+/* Orders the nodes of a plan and lays out its arena. Reads only the
+** session's graph and max_batch, so a probe session can size a model. */
+static rt_plan *plan_layout(const netc_session *s, int entry, const int *fetch,
+                            int n_fetch) {
   const cc_graph *g = s->g;
   const cc_entry *e = &g->entries[entry];
   rt_plan *p = nc_calloc(1, sizeof *p);
@@ -286,18 +289,6 @@ static rt_plan *plan_build(netc_session *s, int entry, const int *fetch,
   }
   fuse_epilogues(g, p, fetched);
   if (assign_offsets(s, p, fetched)) goto oom;
-  /* Scratch holds one block per thread; blocks keep their size once grown. */
-  size_t threads = (size_t)rt_pool_threads(s->pool);
-  size_t per_thread = p->scratch_floats + 16 > s->scratch_floats ? p->scratch_floats + 16
-                                                                  : s->scratch_floats;
-  size_t scratch_bytes = s->scratch_floats * threads * sizeof(float);
-  size_t partial_bytes = s->partial_floats * sizeof(float);
-  if (grow((void **)&s->arena, &s->arena_bytes, p->arena_bytes + PLAN_ALIGN) ||
-      grow((void **)&s->scratch, &scratch_bytes, per_thread * threads * sizeof(float)) ||
-      grow((void **)&s->partials, &partial_bytes, (p->partial_floats + 1) * sizeof(float)))
-    goto oom;
-  s->scratch_floats = per_thread;
-  s->partial_floats = partial_bytes / sizeof(float);
   nc_free(needed);
   nc_free(fetched);
   return p;
@@ -306,6 +297,27 @@ oom:
   nc_free(fetched);
   plan_free(p);
   return NULL;
+}
+
+static rt_plan *plan_build(netc_session *s, int entry, const int *fetch,
+                           int n_fetch) {
+  rt_plan *p = plan_layout(s, entry, fetch, n_fetch);
+  if (!p) return NULL;
+  /* Scratch holds one block per thread; blocks keep their size once grown. */
+  size_t threads = (size_t)rt_pool_threads(s->pool);
+  size_t per_thread = p->scratch_floats + 16 > s->scratch_floats ? p->scratch_floats + 16
+                                                                  : s->scratch_floats;
+  size_t scratch_bytes = s->scratch_floats * threads * sizeof(float);
+  size_t partial_bytes = s->partial_floats * sizeof(float);
+  if (grow((void **)&s->arena, &s->arena_bytes, p->arena_bytes + PLAN_ALIGN) ||
+      grow((void **)&s->scratch, &scratch_bytes, per_thread * threads * sizeof(float)) ||
+      grow((void **)&s->partials, &partial_bytes, (p->partial_floats + 1) * sizeof(float))) {
+    plan_free(p);
+    return NULL;
+  }
+  s->scratch_floats = per_thread;
+  s->partial_floats = partial_bytes / sizeof(float);
+  return p;
 }
 
 rt_plan *rt_plan_get(netc_session *s, int entry, const int *fetch,
@@ -323,4 +335,43 @@ rt_plan *rt_plan_get(netc_session *s, int entry, const int *fetch,
   p->next = s->plans;
   s->plans = p;
   return p;
+}
+
+/* The plan of entry `name` fetching its declared fetches, as fit, evaluate
+** and a run naming every output use it: arena and scratch bytes, all 0
+** when the model has no such entry. */
+static int plan_entry(const netc_session *probe, const char *name, int64_t *arena,
+                      int64_t *scratch, int64_t *partials) {
+  int entry = cc_graph_find_entry(probe->g, name);
+  if (entry < 0) return 0;
+  const cc_entry *e = &probe->g->entries[entry];
+  rt_plan *p = plan_layout(probe, entry, e->fetches, e->n_fetches);
+  if (!p) return -1;
+  *arena = (int64_t)p->arena_bytes;
+  if ((int64_t)p->scratch_floats * 4 > *scratch) *scratch = (int64_t)p->scratch_floats * 4;
+  if ((int64_t)p->partial_floats * 4 > *partials) *partials = (int64_t)p->partial_floats * 4;
+  plan_free(p);
+  return 0;
+}
+
+netc_status netc_model_memory_plan(const netc_model *model, int batch,
+                                   netc_memory_plan *out) {
+  if (!model || !out || batch < 0) return NETC_EINVAL;
+  memset(out, 0, sizeof *out);
+  netc_session probe;
+  memset(&probe, 0, sizeof probe);
+  probe.g = cc_model_graph(model);
+  probe.max_batch = rt_planned_batch(probe.g, batch);
+  const cc_graph *g = probe.g;
+  out->batch = probe.max_batch;
+  for (int i = 0; i < g->n_params; i++)
+    out->weights += cc_shape_elements(&g->nodes[g->params[i].node].shape) * 4;
+  for (int i = 0; i < g->n_slots; i++)
+    out->slots += cc_shape_elements(&g->nodes[g->slots[i].node].shape) * 4;
+  if (plan_entry(&probe, "predict", &out->predict_arena, &out->scratch_per_thread,
+                 &out->partials) ||
+      plan_entry(&probe, "train", &out->train_arena, &out->scratch_per_thread,
+                 &out->partials))
+    return NETC_ENOMEM;
+  return NETC_OK;
 }

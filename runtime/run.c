@@ -291,8 +291,10 @@ static netc_status execute(netc_session *s, const rt_plan *plan) {
       compute_clip_scale(s, e);
       clipped = 1;
     }
+    double started = s->profile ? rt_profile_clock() : 0;
     netc_status st = rt_exec_node(s, plan, i);
     if (st != NETC_OK) return st;
+    if (s->profile) rt_profile_add(s, i, started);
     if (i == plan->loss && !isfinite(*(const float *)s->value[i])) return trip_nan(s, plan);
   }
   return NETC_OK;

@@ -60,9 +60,8 @@ netc_status netc_model_input(const netc_model *model, const char *name,
   return NETC_ENOTFOUND;
 }
 
-/* The batch the session plans for: the option, else the train setting. */
-static int64_t planned_batch(const cc_graph *g, const netc_session_options *o) {
-  if (o && o->max_batch > 0) return o->max_batch;
+int64_t rt_planned_batch(const cc_graph *g, int64_t requested) {
+  if (requested > 0) return requested;
   for (int i = 0; g->train.present && i < g->train.n_settings; i++)
     if (strcmp(g->train.settings[i].key, "batch") == 0)
       return (int64_t)g->train.settings[i].value;
@@ -110,7 +109,7 @@ netc_status netc_session_create(const netc_model *model,
   s->sources = cc_model_sources(model);
   s->seed = options ? options->seed : 0;
   s->threads = options ? options->threads : 0;
-  s->max_batch = planned_batch(s->g, options);
+  s->max_batch = rt_planned_batch(s->g, options ? options->max_batch : 0);
   const cc_graph *g = s->g;
   int *param_nodes = nc_calloc((size_t)g->n_params + 1, sizeof *param_nodes);
   int *slot_nodes = nc_calloc((size_t)g->n_slots + 1, sizeof *slot_nodes);
@@ -171,6 +170,7 @@ void netc_session_destroy(netc_session *s) {
   nc_free(s->symbol);
   nc_free(s->epoch_sums);
   nc_free(s->history);
+  rt_profile_free(s->profile);
   nc_free(s);
 }
 

@@ -59,6 +59,9 @@ typedef struct rt_plan {
   struct rt_plan *next;   /* other plans of the session */
 } rt_plan;
 
+/* Per-op timing counters (profile.c). */
+typedef struct rt_profile rt_profile;
+
 struct netc_session {
   const netc_model *model;         /* compiled model (not owned) */
   const cc_graph *g;               /* its graph */
@@ -98,7 +101,12 @@ struct netc_session {
   float clip_scale;                /* global-norm clipping factor this step */
   float clip_value;                /* per-element clipping bound, 0 = off */
   char error[512];                 /* why the last call failed */
+  rt_profile *profile;             /* per-op timing, NULL when off */
 };
+
+/* session.c: the batch a session plans for: `requested` when positive,
+** else the model's train batch setting, else 32. */
+int64_t rt_planned_batch(const cc_graph *g, int64_t requested);
 
 /* Records an error message and returns `status`. */
 netc_status rt_fail(netc_session *s, netc_status status, const char *fmt, ...)
@@ -131,5 +139,11 @@ void rt_window_for(const cc_node *n, const cc_shape *x, const cc_shape *y,
                    const cc_shape *k, rt_window *w);
 /* exec.c: computes node `index` from its inputs' values (shapes known). */
 netc_status rt_exec_node(netc_session *s, const rt_plan *plan, int index);
+
+/* profile.c: a monotonic clock in seconds; adds node `index`'s time since
+** `started` and its FLOPs to the counters (profiling on); frees them. */
+double rt_profile_clock(void);
+void rt_profile_add(netc_session *s, int index, double started);
+void rt_profile_free(rt_profile *profile);
 
 #endif

@@ -15,9 +15,17 @@
 
 enum { POOL_MAX_THREADS = 64 };
 
+typedef struct worker_start {
+  struct rt_pool *pool; /* the pool */
+  int index;            /* 1 .. threads-1 */
+} worker_start;
+
 struct rt_pool {
   int threads;               /* caller included */
   pthread_t worker[POOL_MAX_THREADS]; /* threads - 1 workers */
+  worker_start start[POOL_MAX_THREADS]; /* their arguments, kept here so
+                                          that no worker frees memory once
+                                          steps have begun */
   pthread_mutex_t lock;      /* guards generation, quit and the job fields */
   pthread_cond_t wake;       /* a new job or quit */
   unsigned long generation;  /* bumped for every job */
@@ -31,11 +39,6 @@ struct rt_pool {
                                 so nobody runs old parts with new fields */
 };
 
-typedef struct worker_start {
-  rt_pool *pool; /* the pool */
-  int index;     /* 1 .. threads-1 */
-} worker_start;
-
 static void take_parts(rt_pool *p, rt_part_fn fn, void *arg, int parts,
                        int thread) {
   for (int part; (part = atomic_fetch_add(&p->next, 1)) < parts;) {
@@ -48,7 +51,6 @@ static void *worker_main(void *start_arg) {
   worker_start *start = start_arg;
   rt_pool *p = start->pool;
   int index = start->index;
-  nc_free(start);
   unsigned long seen = 0;
   for (;;) {
     pthread_mutex_lock(&p->lock);
@@ -87,14 +89,10 @@ rt_pool *rt_pool_create(int threads) {
   atomic_init(&p->done, 0);
   atomic_init(&p->active, 0);
   for (int i = 1; i < threads; i++) {
-    worker_start *start = nc_malloc(sizeof *start);
-    if (!start) break;
+    worker_start *start = &p->start[i - 1];
     start->pool = p;
     start->index = i;
-    if (pthread_create(&p->worker[i - 1], NULL, worker_main, start) != 0) {
-      nc_free(start);
-      break;
-    }
+    if (pthread_create(&p->worker[i - 1], NULL, worker_main, start) != 0) break;
     p->threads++;
   }
   if (p->threads < threads) {

@@ -272,10 +272,50 @@ static int run_check(const netc_model *model, netc_session *session,
   return finish_output(stdout, "standard output", NETC_OK);
 }
 
+/* One line of the memory plan: "  LABEL  4,718,592 bytes (4.5 MiB)". */
+static void print_bytes(const char *label, int64_t bytes) {
+  static const char *const units[] = {"KiB", "MiB", "GiB"};
+  printf("  %-45s ", label);
+  print_count(stdout, bytes);
+  fputs(" bytes", stdout);
+  double scaled = (double)bytes;
+  int unit = -1;
+  while (scaled >= 1024 && unit < 2) {
+    scaled /= 1024;
+    unit++;
+  }
+  if (unit >= 0) printf(" (%.1f %s)", scaled, units[unit]);
+  putchar('\n');
+}
+
+/* What a session allocates at the planned batch (--batch, else the
+** model's): its buffers, then the peaks of an inference and a training
+** step. */
+static netc_status print_memory_plan(const netc_model *model, const args *a) {
+  netc_memory_plan m;
+  netc_status status = netc_model_memory_plan(model, (int)a->batch, &m);
+  if (status != NETC_OK) return status;
+  printf("\nMemory planned at batch %lld:\n", (long long)m.batch);
+  print_bytes("weights", m.weights);
+  print_bytes("predict arena (activations)", m.predict_arena);
+  if (m.train_arena) {
+    print_bytes("optimizer slots", m.slots);
+    print_bytes("train arena (activations and gradients)", m.train_arena);
+  }
+  print_bytes("kernel scratch, per thread", m.scratch_per_thread);
+  if (m.partials) print_bytes("filter-gradient partials", m.partials);
+  print_bytes("inference step: weights + predict arena", m.weights + m.predict_arena);
+  if (m.train_arena)
+    print_bytes("training step: weights + slots + train arena",
+                m.weights + m.slots + m.train_arena);
+  return NETC_OK;
+}
+
 static int run_summary(const netc_model *model, netc_session *session,
                        const args *a) {
-  (void)session, (void)a;
+  (void)session;
   netc_status status = netc_model_write_summary(model, write_stream, stdout);
+  if (status == NETC_OK) status = print_memory_plan(model, a);
   return finish_output(stdout, "standard output", status);
 }
 
@@ -705,9 +745,11 @@ static int run_samples(const netc_model *model, netc_session *session,
 static const command commands[] = {
     {"check", "FILE.net|FILE.h5", "compile a model and report its errors", NULL, 0,
      0, NEEDS_MODEL, 0, run_check},
-    {"summary", "FILE.net|FILE.h5",
-     "print layers, shapes, parameters, FLOPs and activation memory", NULL, 0,
-     0, NEEDS_MODEL, 0, run_summary},
+    {"summary", "[--batch N] FILE.net|FILE.h5",
+     "print layers, shapes, parameters, FLOPs and activation memory",
+     "The memory a session plans for one inference and one training step\n"
+     "ends the summary, at batch N (default: the model's, else 32).\n",
+     OPT_BATCH, 0, NEEDS_MODEL, 0, run_summary},
     {"dot", "[-o OUT.dot] FILE.net|FILE.h5",
      "write the graph in Graphviz DOT (render it with `dot -Tsvg`)",
      "The graph goes to standard output unless -o is given.\n", OPT_OUTPUT, 0,

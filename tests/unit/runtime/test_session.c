@@ -11,7 +11,8 @@
 **   - CartPole DQN: sync_target copies, training leaves the target alone;
 **   - the NaN tripwire names the op and its line;
 **   - every optimizer, a schedule and gradient clipping against updates
-**     worked out here in double from Keras's documented rules.
+**     worked out here in double from Keras's documented rules;
+**   - the per-op profile counts each op's runs, time and FLOPs.
 **
 ** The models are read from $top_srcdir/models (`make check` sets it), else
 ** from ../models, ./models or ../../models.
@@ -1040,6 +1041,46 @@ static void test_image_batches(void) {
   netc_model_destroy(m);
 }
 
+/* ------------------------------------------------------------ profile */
+
+/* Per-op counters: off by default, then every op of a run once per run,
+** with the FLOPs of the run's batch (conv2d: 2 * outputs * 3*3*1). */
+static void test_profile(void) {
+  netc_model *m = compile_model_file("mnist.net");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  netc_session *s = session(m, 1, MNIST_MAX, 1);
+  mnist_data(3);
+  netc_feed f[2];
+  mnist_feeds(f, 4);
+  const char *probs[] = {"probs"};
+  netc_tensor out;
+  netc_op_profile ops[64];
+  int count = -1;
+  CU_ASSERT_EQUAL(netc_session_run(s, "predict", f, 1, probs, 1, &out), NETC_OK);
+  CU_ASSERT_EQUAL(netc_session_profile(s, ops, 64, &count), NETC_OK);
+  CU_ASSERT_EQUAL(count, 0);
+  CU_ASSERT_EQUAL(netc_session_profile_enable(s, 1), NETC_OK);
+  for (int i = 0; i < 2; i++)
+    CU_ASSERT_EQUAL(netc_session_run(s, "predict", f, 1, probs, 1, &out), NETC_OK);
+  CU_ASSERT_EQUAL(netc_session_profile(s, ops, 64, &count), NETC_OK);
+  CU_ASSERT(count > 4 && count <= 64);
+  int convs = 0;
+  for (int i = 0; i < count && i < 64; i++) {
+    CU_ASSERT_EQUAL(ops[i].calls, 2);
+    CU_ASSERT(ops[i].seconds >= 0);
+    if (strcmp(ops[i].op, "conv2d") || strcmp(ops[i].layer, "conv2d")) continue;
+    convs++;
+    CU_ASSERT_DOUBLE_EQUAL(ops[i].flops, 2.0 * 2 * 4 * 26 * 26 * 32 * 9, 0.5);
+    CU_ASSERT(ops[i].seconds > 0);
+  }
+  CU_ASSERT_EQUAL(convs, 1);
+  CU_ASSERT_EQUAL(netc_session_profile_enable(s, 0), NETC_OK);
+  CU_ASSERT_EQUAL(netc_session_profile(s, ops, 64, &count), NETC_OK);
+  CU_ASSERT_EQUAL(count, 0);
+  netc_session_destroy(s);
+  netc_model_destroy(m);
+}
+
 static const test_case TESTS[] = {
     {"u8 image batches, rescaled and augmented", test_image_batches},
     {"IDX labels as classes or one-hot rows", test_idx_one_hot},
@@ -1053,6 +1094,7 @@ static const test_case TESTS[] = {
     {"fetched values do not depend on the fetch set", test_fetch_intermediate},
     {"fused bias and relu give the bits of separate ops", test_fused_epilogues},
     {"optimizers, schedules and clipping follow Keras", test_optimizers},
+    {"per-op profile counts runs, time and FLOPs", test_profile},
     {NULL, NULL},
 };
 
