@@ -124,8 +124,11 @@ void rt_conv2d_forward_tile(const rt_window *g, int64_t tile, const float *x,
                             float *y, float *scratch) {
   conv_tile t = tile_at(g, tile);
   float *out = y + (t.image * g->oh + t.row) * g->ow * g->f;
-  rt_matmul(t.rows * g->ow, conv_depth(g), g->f, 0, 0,
-            tile_columns(g, t, x, scratch), w, out);
+  if (rt_conv2d_direct_applies(g))
+    rt_conv2d_direct_rows(g, x + t.image * g->h * g->w * g->c, w, t.row, t.rows, out);
+  else
+    rt_matmul(t.rows * g->ow, conv_depth(g), g->f, 0, 0,
+              tile_columns(g, t, x, scratch), w, out);
   if (epilogue) rt_epilogue_apply(epilogue, t.rows * g->ow, g->f, out);
 }
 

@@ -75,6 +75,12 @@ void rt_conv2d_backward_input(const rt_window *g, const float *dy,
 /* dw[KH,KW,C,F] from x and dy. */
 void rt_conv2d_backward_filter(const rt_window *g, const float *x,
                                const float *dy, float *dw, float *scratch);
+/* Direct convolution for thin inputs (KH*KW*C <= 32, F a multiple of 8) on
+** CPUs with AVX2 and FMA (conv_direct.c); the forward pass uses it by
+** itself. Output rows [row, row + rows) of one image go to y. */
+int rt_conv2d_direct_applies(const rt_window *g);
+void rt_conv2d_direct_rows(const rt_window *g, const float *image, const float *w,
+                           int64_t row, int64_t rows, float *y);
 /* Plain-loop references of the three. */
 void rt_ref_conv2d_forward(const rt_window *g, const float *x, const float *w,
                            float *y);

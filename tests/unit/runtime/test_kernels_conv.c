@@ -266,6 +266,16 @@ static const geometry CONV_CASES[] = {
     {1, 40, 7, 40, 2, 3, 1, 1, 0, 3},
     {1, 23, 40, 1024, 1, 1, 1, 1, 0, 2},
     {2, 61, 9, 70, 3, 3, 2, 1, 1, 4},
+    /* thin inputs with filters in multiples of 8: the direct path on AVX2
+    ** (8, 4 and 1 registers of sums per cell) */
+    {2, 9, 11, 3, 3, 3, 1, 1, 1, 64},
+    {1, 28, 28, 1, 3, 3, 1, 1, 0, 32},
+    {2, 10, 7, 3, 3, 3, 2, 2, 1, 72},
+    {1, 6, 6, 2, 5, 3, 1, 2, 1, 8},
+    {1, 5, 5, 3, 3, 3, 1, 1, 0, 104},
+    /* filters in multiples of 32: three cells at a time inside the image */
+    {1, 13, 17, 3, 3, 3, 2, 2, 0, 96},
+    {2, 8, 12, 2, 3, 5, 1, 3, 1, 32},
 };
 
 /* All three fast kernels against the references on one geometry, with
