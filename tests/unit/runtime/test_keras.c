@@ -20,13 +20,10 @@
 */
 #define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
 
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <CUnit/CUnit.h>
 #include <hdf5.h>
@@ -34,54 +31,12 @@
 #include "netc.h"
 #include "runtime/session.h"
 #include "tests/keras_fixture.h"
+#include "tests/unit/test_files.h"
 #include "tests/unit/test_case.h"
 
 enum { SEED = 7 };
 
 /* ------------------------------------------------------------ helpers */
-
-static char folder[512];
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  return remove(path);
-}
-
-static void remove_folder(void) {
-  if (*folder) nftw(folder, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* A path in the test's own temporary folder (a static buffer per slot). */
-static const char *tmp_path(int slot, const char *name) {
-  static char paths[4][1024];
-  if (!*folder) {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(folder, sizeof folder, "%s/netc-keras.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(folder)) {
-      perror(folder);
-      exit(2);
-    }
-    atexit(remove_folder);
-  }
-  snprintf(paths[slot], sizeof paths[slot], "%s/%s", folder, name);
-  return paths[slot];
-}
-
-/* models/NAME in the source tree (static buffer). */
-static const char *model_path(const char *name) {
-  static char path[1024];
-  const char *top = getenv("top_srcdir");
-  snprintf(path, sizeof path, "%s/models/%s", top && *top ? top : "..", name);
-  return path;
-}
-
-static netc_model *compile_file(const char *name) {
-  netc_model *m = NULL;
-  netc_status st = netc_model_compile_file(model_path(name), NULL, &m);
-  if (st != NETC_OK) fprintf(stderr, "\n%s: %s\n", model_path(name), netc_status_name(st));
-  CU_ASSERT_EQUAL(st, NETC_OK);
-  return m;
-}
 
 static netc_model *compile_text(const char *text) {
   netc_model *m = NULL;
@@ -183,6 +138,18 @@ static void import_ok(netc_session *s, const char *path, netc_import_report *r) 
   CU_ASSERT_STRING_EQUAL(netc_session_error(s), "");
 }
 
+/* A session on the model of .net text `source` (*m, to destroy after it),
+** with `path` imported when not NULL. */
+static netc_session *session_on(const char *source, const char *path, netc_model **m,
+                                netc_import_report *r) {
+  *m = compile_text(source);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(*m);
+  netc_session *s = new_session(*m);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+  if (path) import_ok(s, path, r);
+  return s;
+}
+
 /* Imports `path`, which must fail with `want` and a message naming the
 ** file and holding `part`, leaving every weight as it was. */
 static void import_fails(netc_session *s, const char *path, netc_status want,
@@ -252,16 +219,15 @@ static void test_vgg16(void) {
 ** the full file and skips the rest; fc1 reads the 7x7x512 map channels
 ** last, as Keras's Flatten does. */
 static void test_flatten_channels_last(void) {
-  netc_model *m = compile_text("model top\n"
+  netc_model *m;
+  netc_import_report r;
+  netc_session *s = session_on("model top\n"
                                "input map : f32[batch, 7, 7, 512]\n"
                                "flatten = flatten(map)\n"
                                "fc1 = dense(flatten, 4096, act=relu)\n"
                                "fc2 = dense(fc1, 4096, act=relu)\n"
-                               "output p = dense(fc2, 1000, act=softmax, name=\"predictions\")\n");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-  netc_session *s = new_session(m);
-  netc_import_report r;
-  import_ok(s, full_keras2(), &r);
+                               "output p = dense(fc2, 1000, act=softmax, name=\"predictions\")\n",
+                               full_keras2(), &m, &r);
   CU_ASSERT_EQUAL(r.filled, 3);
   CU_ASSERT_EQUAL(r.skipped, 13);
   CU_ASSERT(listed(&r, "block1_conv1", NETC_IMPORT_SKIPPED));
@@ -376,11 +342,10 @@ static double max_difference(const float *a, const float *b, int n) {
 /* Block 1 of the imported graph against plain loops, in the model.save
 ** layout: conv1, conv2, then 2x2 max pooling. */
 static void test_block1_numerics(void) {
-  netc_model *m = compile_text(block1_source);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-  netc_session *s = new_session(m);
+  netc_model *m;
   netc_import_report r;
-  import_ok(s, fixture("notop_keras2_saved.h5", KERAS_KERAS2, 1, NULL, NULL, 1), &r);
+  netc_session *s = session_on(block1_source, fixture("notop_keras2_saved.h5", KERAS_KERAS2,
+                                                      1, NULL, NULL, 1), &m, &r);
   CU_ASSERT_EQUAL(r.filled, 2);
   CU_ASSERT_EQUAL(r.skipped, 11);
   CU_ASSERT_EQUAL(r.not_filled, 0);
@@ -414,38 +379,29 @@ static void test_block1_numerics(void) {
   netc_model_destroy(m);
 }
 
+/* A block of one layer named as Keras's first, and a weight set `one` of it. */
+#define WEIGHT_SET                                       \
+  "model sets\n"                                         \
+  "input image : f32[batch, 8, 8, 3]\n"                  \
+  "block b(x) {\n"                                       \
+  "  block1_conv1 = conv2d(x, 64, 3, padding=same)\n"    \
+  "  return block1_conv1\n"                              \
+  "}\n"                                                  \
+  "one = b\n"
+
 /* Layers of a weight set are "SET/NAME": matched by their suffix, unless
 ** two sets make it ambiguous. */
 static void test_prefixed_layers(void) {
-  netc_model *m = compile_text("model sets\n"
-                               "input image : f32[batch, 8, 8, 3]\n"
-                               "block b(x) {\n"
-                               "  block1_conv1 = conv2d(x, 64, 3, padding=same)\n"
-                               "  return block1_conv1\n"
-                               "}\n"
-                               "one = b\n"
-                               "output y = one(image)\n");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-  netc_session *s = new_session(m);
+  netc_model *m;
   netc_import_report r;
-  import_ok(s, notop_released(), &r);
+  netc_session *s = session_on(WEIGHT_SET "output y = one(image)\n", notop_released(), &m, &r);
   CU_ASSERT_EQUAL(r.filled, 1);
   CU_ASSERT(listed(&r, "one/block1_conv1", NETC_IMPORT_FILLED));
   expect_layer(s, "one/", &keras_vgg16[1]);
   netc_session_destroy(s);
   netc_model_destroy(m);
 
-  m = compile_text("model sets\n"
-                   "input image : f32[batch, 8, 8, 3]\n"
-                   "block b(x) {\n"
-                   "  block1_conv1 = conv2d(x, 64, 3, padding=same)\n"
-                   "  return block1_conv1\n"
-                   "}\n"
-                   "one = b\n"
-                   "two = b\n"
-                   "output y = one(image) + two(image)\n");
-  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-  s = new_session(m);
+  s = session_on(WEIGHT_SET "two = b\noutput y = one(image) + two(image)\n", NULL, &m, &r);
   import_fails(s, notop_released(), NETC_EINVAL,
                "layer block1_conv1 of the file could fill model layer one/block1_conv1 "
                "or two/block1_conv1");
@@ -488,9 +444,8 @@ static void write_bytes(const char *path, const void *data, size_t size) {
 }
 
 static void test_bad_files(void) {
-  netc_model *m = compile_text(block1_source);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
-  netc_session *s = new_session(m);
+  netc_model *m;
+  netc_session *s = session_on(block1_source, NULL, &m, NULL);
   const char *good = notop_released();
 
   const char *kernel_only[] = {"block1_conv1_W_1:0"};
