@@ -579,6 +579,57 @@ netc_status netc_dataset_set_augment(netc_dataset *dataset, const char *column,
                                      const netc_augment *augment,
                                      netc_error *error);
 
+/* ----------------------------------------------------------- Keras import */
+
+/* What became of one layer in netc_session_import_keras. */
+typedef enum netc_import_outcome {
+  NETC_IMPORT_FILLED,     /* every weight of the model's layer came from the
+                             file */
+  NETC_IMPORT_SKIPPED,    /* a layer of the file with weights that the model
+                             has no layer for */
+  NETC_IMPORT_NOT_FILLED  /* a model layer with weights that the file has no
+                             layer for: it keeps the weights it had */
+} netc_import_outcome;
+
+enum { NETC_IMPORT_REPORT_LAYERS = 64 };
+
+typedef struct netc_import_layer {
+  char name[128];              /* the model's layer name (filled, not
+                                  filled) or the file's (skipped) */
+  netc_import_outcome outcome; /* what became of it */
+  int64_t params;              /* elements of its weights */
+} netc_import_layer;
+
+/* What netc_session_import_keras read and what it left. */
+typedef struct netc_import_report {
+  int filled, skipped, not_filled; /* layers of each outcome */
+  int64_t params_imported;         /* weight elements written */
+  int64_t params_total;            /* weight elements of the whole model */
+  int listed;                      /* entries of layers[]: the first
+                                      NETC_IMPORT_REPORT_LAYERS */
+  netc_import_layer layers[NETC_IMPORT_REPORT_LAYERS]; /* filled and skipped
+                                      layers in the file's order, then the
+                                      not filled ones in the model's */
+} netc_import_report;
+
+/* Overwrites the session's weights with those of a Keras HDF5 weight file
+** (save_weights or model.save of Keras 1 and 2, such as `applications`'
+** vgg16_weights_tf_dim_ordering_tf_kernels(_notop).h5), as
+** docs/keras-import.md describes: the file's `layer_names` and each
+** layer's `weight_names` are followed, and each layer with weights fills
+** the model layer of the same name (or of a name ending in "/NAME", such
+** as an import's), kernels and biases matched by their names. Layouts are
+** Keras's (HWIO convolution kernels, (in, out) dense kernels), so values
+** are copied as they are. A model layer the file lacks is left as it was
+** and a file layer the model lacks is skipped (both are reported); a
+** layer whose weights differ in number or shape from the model's is an
+** error naming the layer, the weight and both shapes. Everything is
+** checked, and every weight read once, before any weight is written: on
+** failure the session is unchanged and netc_session_error says why.
+** `report` may be NULL; it is filled on success. */
+netc_status netc_session_import_keras(netc_session *session, const char *path,
+                                      netc_import_report *report);
+
 #ifdef __cplusplus
 }
 #endif

@@ -58,7 +58,8 @@ typedef struct args {
   int64_t index;           /* --index K: the test record to predict */
   int64_t top;             /* --top K classes shown by predict; 0 = 1 */
   int64_t checkpoint;      /* --checkpoint-every N steps; 0 = never */
-  const char *inputs[MAX_INPUTS]; /* image files after the model */
+  const char *inputs[MAX_INPUTS]; /* image files after the model; the
+                                     Keras file of import-keras */
   int n_inputs;            /* entries in inputs */
 } args;
 
@@ -84,7 +85,8 @@ enum {
   OPT_TEST = 1 << 10,
   OPT_INDEX = 1 << 11,
   OPT_TOP = 1 << 12,
-  OPT_CHECKPOINT = 1 << 13
+  OPT_CHECKPOINT = 1 << 13,
+  OPT_MODEL = 1 << 14
 };
 
 typedef struct option {
@@ -128,6 +130,8 @@ static const option options[] = {
      "show the K most likely classes (default 1)"},
     {OPT_CHECKPOINT, "--checkpoint-every", "N", OPTION_INT, 1, INT64_MAX,
      offsetof(args, checkpoint), "also save to -o every N training steps"},
+    {OPT_MODEL, "--model", "FILE", OPTION_STRING, 0, 0, offsetof(args, file),
+     "the model to fill: a .net file (compiled) or a saved .h5 model"},
 };
 enum { N_OPTIONS = sizeof options / sizeof *options };
 
@@ -644,6 +648,44 @@ static int run_inspect(const netc_model *model, netc_session *s, const args *a) 
   return finish_output(stdout, "standard output", st);
 }
 
+/* --------------------------------------------------------- import-keras */
+
+static int run_import_keras(const netc_model *model, netc_session *s, const args *a) {
+  netc_import_report r;
+  netc_status st = netc_session_import_keras(s, a->inputs[0], &r);
+  if (st != NETC_OK) return session_failure(s, st);
+  printf("imported %s into model %s: %d layer%s filled, ", a->inputs[0],
+         netc_model_name(model), r.filled, r.filled == 1 ? "" : "s");
+  print_count(stdout, r.params_imported);
+  printf(" of ");
+  print_count(stdout, r.params_total);
+  printf(" parameters\n");
+  static const char *const headings[] = {
+      [NETC_IMPORT_FILLED] = "filled", [NETC_IMPORT_SKIPPED] = "skipped (not in the model)",
+      [NETC_IMPORT_NOT_FILLED] = "not filled (weights kept)"};
+  for (int outcome = NETC_IMPORT_FILLED; outcome <= NETC_IMPORT_NOT_FILLED; outcome++) {
+    int shown = 0, column = 0;
+    for (int i = 0; i < r.listed; i++) {
+      if ((int)r.layers[i].outcome != outcome) continue;
+      if (shown++ == 0) {
+        column = printf("  %s: ", headings[outcome]);
+      } else if (column + 2 + (int)strlen(r.layers[i].name) > 78) {
+        column = printf(",\n    ") - 2;
+      } else {
+        column += printf(", ");
+      }
+      column += printf("%s", r.layers[i].name);
+    }
+    if (shown) putchar('\n');
+  }
+  if (r.listed < r.filled + r.skipped + r.not_filled)
+    printf("  (and %d more layers)\n", r.filled + r.skipped + r.not_filled - r.listed);
+  st = netc_session_save(s, a->output);
+  if (st != NETC_OK) return session_failure(s, st);
+  printf("wrote %s\n", a->output);
+  return finish_output(stdout, "standard output", NETC_OK);
+}
+
 /* ------------------------------------------------------------ samples */
 
 static int run_samples(const netc_model *model, netc_session *session,
@@ -750,14 +792,25 @@ static const command commands[] = {
      "twice its size with its class number under it.\n",
      OPT_DATA | OPT_OUTPUT | OPT_COUNT | OPT_TEST, OPT_DATA, NEEDS_NOTHING, 0,
      run_samples},
+    {"import-keras", "KERAS.h5 --model FILE.net -o OUT.h5 [--seed S]",
+     "fill a model with the weights of a Keras HDF5 file and save it",
+     "Reads a weight file of Keras 1 or 2 (save_weights or model.save), such\n"
+     "as applications' vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5:\n"
+     "each of its layers with weights fills the model's layer of the same\n"
+     "name. Model layers the file lacks keep their weights (the seed's, or\n"
+     "a saved model's) and file layers the model lacks are skipped; both\n"
+     "are listed. The session is saved to OUT.h5.\n"
+     "A weight of another shape is an error and nothing is written.\n",
+     OPT_MODEL | OPT_OUTPUT | OPT_SEED | OPT_THREADS, OPT_MODEL | OPT_OUTPUT, NEEDS_SESSION,
+     1, run_import_keras},
 };
 enum { N_COMMANDS = sizeof commands / sizeof *commands };
 
 static void print_help(FILE *f) {
   fprintf(f, "usage: netc COMMAND [OPTIONS] [FILE.net|FILE.h5]\n\ncommands:\n");
   for (int i = 0; i < N_COMMANDS; i++)
-    fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
-  fprintf(f, "  %-9s %s\n", "env", "step CartPole by hand: netc env cartpole --help");
+    fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
+  fprintf(f, "  %-12s %s\n", "env", "step CartPole by hand: netc env cartpole --help");
   fprintf(f, "\noptions:\n"
              "  -h, --help   show this help, or a command's help after it\n"
              "  --version    show the version\n"
@@ -947,9 +1000,9 @@ static int run_command(const command *c, int argc, char **argv) {
       given |= o->bit;
     } else if (arg[0] == '-' && arg[1] != '\0') {
       return usage_error(c, "unknown option '%s'", arg);
-    } else if (!a.file && c->needs != NEEDS_NOTHING) {
+    } else if (!a.file && c->needs != NEEDS_NOTHING && !(c->options & OPT_MODEL)) {
       a.file = arg;
-    } else if (a.file && c->inputs && a.n_inputs < MAX_INPUTS) {
+    } else if ((a.file || (c->options & OPT_MODEL)) && c->inputs && a.n_inputs < MAX_INPUTS) {
       a.inputs[a.n_inputs++] = arg;
     } else {
       return usage_error(c, "unexpected argument '%s'", arg);
@@ -970,6 +1023,8 @@ static int run_command(const command *c, int argc, char **argv) {
     return usage_error(c, "--checkpoint-every needs -o OUT.h5");
   if (c->run == run_predict && !a.n_inputs == !(given & OPT_INDEX))
     return usage_error(c, "predict needs --index K (with --data) or image files");
+  if (c->run == run_import_keras && a.n_inputs != 1)
+    return usage_error(c, "import-keras needs one Keras .h5 file");
   if (c->run == run_predict && (given & OPT_INDEX) && !a.data)
     return usage_error(c, "--index needs --data DIR");
 
