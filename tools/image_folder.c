@@ -66,6 +66,18 @@ double pixel_scale(const image_options *o) {
   return o->augment.rescale > 0 ? o->augment.rescale : 1.0;
 }
 
+/* Whether the loader's message names an image file ("DIR/c/x.jpg: why"):
+** then --skip-bad would have left it out. */
+static int names_a_file(const char *message) {
+  char path[PATH_MAX_BYTES];
+  const char *colon = strstr(message, ": ");
+  size_t n = colon ? (size_t)(colon - message) : 0;
+  if (!n || n >= sizeof path) return 0;
+  memcpy(path, message, n);
+  path[n] = '\0';
+  return is_file(path);
+}
+
 /* Prints the files the loader left out (the first few, then a count). */
 static void report_skipped(const netc_image_report *r) {
   for (int i = 0; i < r->listed; i++)
@@ -107,7 +119,7 @@ netc_dataset *load_image_folder(const char *dir, int height, int width, int64_t 
   report_skipped(&report);
   if (st != NETC_OK) {
     fprintf(stderr, "netc: %s\n", error.message[0] ? error.message : netc_strerror(st));
-    if (!o->skip_bad && (st == NETC_EIO || st == NETC_EFORMAT) && report.skipped == 0)
+    if (!o->skip_bad && names_a_file(error.message))
       fprintf(stderr, "hint: --skip-bad leaves unreadable images out\n");
     return NULL;
   }
