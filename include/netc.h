@@ -353,8 +353,8 @@ netc_status netc_session_load(const char *path,
                               netc_error *error);
 
 /* Writes the training state as text: step, epoch and the batch reached in
-** it, seed, the optimizer with its settings, the training settings and the
-** history (one line per epoch). */
+** it, seed, the optimizer with its settings, the training settings, the
+** history (one line per epoch) and the class names when set. */
 netc_status netc_session_write_state(const netc_session *session,
                                      netc_write_fn write, void *user);
 
