@@ -200,7 +200,7 @@ const char *netc_session_error(const netc_session *session);
 /* Runs entry point `entry`: "predict", "evaluate", "train" (one optimizer
 ** step) or a user step such as "sync_target". Feeds are checked by name,
 ** dtype and shape before anything runs. `fetches` names declared outputs,
-** losses and metrics (or any node); results[i] receives a view of the i-th
+** losses and metrics (or any node or layer); results[i] receives a view of the i-th
 ** value, borrowed until the next call on the session. */
 netc_status netc_session_run(netc_session *session, const char *entry,
                              const netc_feed *feeds, int n_feeds,
@@ -353,8 +353,8 @@ netc_status netc_session_load(const char *path,
                               netc_error *error);
 
 /* Writes the training state as text: step, epoch and the batch reached in
-** it, seed, the optimizer with its settings, the training settings and the
-** history (one line per epoch). */
+** it, seed, the optimizer with its settings, the training settings, the
+** history (one line per epoch) and the class names when set. */
 netc_status netc_session_write_state(const netc_session *session,
                                      netc_write_fn write, void *user);
 
@@ -552,6 +552,22 @@ netc_status netc_dataset_split(const netc_dataset *dataset,
                                netc_dataset **train, netc_dataset **val,
                                netc_error *error);
 
+/* The classes of a model trained on an image folder, kept by the session
+** and saved in its file (/classes), so that a program loading the model can
+** feed images as training did and name its predictions: `count` names
+** (label i's first; copied) and the factor `pixel_scale` (> 0) that turned
+** 0..255 pixels into the model's input (the augmentation's rescale: 1 for
+** VGG's caffe preprocessing, 1/255.0 for [0, 1]). Count 0 removes them. */
+netc_status netc_session_set_classes(netc_session *session,
+                                     const char *const *names, int count,
+                                     double pixel_scale);
+/* Their number (0 when none are set), label's name (NULL outside 0 ..
+** count - 1; borrowed until the next set or the session's end), and the
+** pixel scale (1 when none are set). */
+int netc_session_class_count(const netc_session *session);
+const char *netc_session_class_name(const netc_session *session, int label);
+double netc_session_pixel_scale(const netc_session *session);
+
 /* ----------------------------------------------------------- augmentation */
 
 /* Random image transforms for training, as Keras's ImageDataGenerator: one
@@ -629,6 +645,17 @@ typedef struct netc_import_report {
 ** `report` may be NULL; it is filled on success. */
 netc_status netc_session_import_keras(netc_session *session, const char *path,
                                       netc_import_report *report);
+
+/* Rows [first, first + count) of u8 image column `column` [N,H,W,C] as
+** training feeds them in epoch `epoch` (0-based) of a session seeded with
+** `seed`: augmented when the column has augmentation, rescaled, into
+** `out` (f32, count*H*W*C elements). For showing what a model is trained
+** on (netc samples). */
+netc_status netc_dataset_augmented_images(const netc_dataset *dataset,
+                                          const char *column, uint64_t seed,
+                                          int64_t epoch, int64_t first,
+                                          int64_t count, float *out,
+                                          netc_error *error);
 
 #ifdef __cplusplus
 }

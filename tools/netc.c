@@ -25,7 +25,9 @@
 #include "config.h"
 #include "netc.h"
 #include "env.h"
+#include "image_folder.h"
 #include "png_grid.h"
+#include "save_outputs.h"
 
 enum {
   EXIT_USAGE = 2,
@@ -61,13 +63,17 @@ typedef struct args {
   const char *inputs[MAX_INPUTS]; /* image files after the model; the
                                      Keras file of import-keras */
   int n_inputs;            /* entries in inputs */
+  image_options image;     /* image folders: augmentation, --skip-bad, ... */
+  const char *fetch;       /* --fetch NAME[,NAME]: tensors predict saves */
+  const char *save_outputs; /* --save-outputs OUT.h5: where */
 } args;
 
 typedef enum option_kind {
   OPTION_FLAG,    /* no value; sets an int to 1 */
   OPTION_STRING,  /* a file or folder name (const char *) */
   OPTION_INT,     /* a whole number in [min, max] (int64_t) */
-  OPTION_FRACTION /* a number in [0, 1) (double) */
+  OPTION_FRACTION, /* a number in [0, 1) (double) */
+  OPTION_REAL     /* a number in [min, max] (double) */
 } option_kind;
 
 /* Bits naming the options, for `command.options` and `command.required`. */
@@ -86,7 +92,19 @@ enum {
   OPT_INDEX = 1 << 11,
   OPT_TOP = 1 << 12,
   OPT_CHECKPOINT = 1 << 13,
-  OPT_MODEL = 1 << 14
+  OPT_FLIP = 1 << 14,
+  OPT_ROTATION = 1 << 15,
+  OPT_SHIFT = 1 << 16,
+  OPT_ZOOM = 1 << 17,
+  OPT_RESCALE = 1 << 18,
+  OPT_SKIP_BAD = 1 << 19,
+  OPT_SIZE = 1 << 20,
+  OPT_GRID = 1 << 21,
+  OPT_FETCH = 1 << 22,
+  OPT_SAVE_OUTPUTS = 1 << 23,
+  OPT_MODEL = 1 << 24,
+  /* how training images of an image folder are drawn */
+  OPT_AUGMENT = OPT_FLIP | OPT_ROTATION | OPT_SHIFT | OPT_ZOOM | OPT_RESCALE
 };
 
 typedef struct option {
@@ -114,7 +132,8 @@ static const option options[] = {
     {OPT_THREADS, "--threads", "T", OPTION_INT, 0, 1024,
      offsetof(args, threads), "worker threads (default: one per core)"},
     {OPT_LIMIT, "--limit", "N", OPTION_INT, 1, INT64_MAX,
-     offsetof(args, limit), "use only the first N training images"},
+     offsetof(args, limit),
+     "use only the first N training images (of each class of an image folder)"},
     {OPT_TEST_LIMIT, "--test-limit", "N", OPTION_INT, 1, INT64_MAX,
      offsetof(args, test_limit), "use only the first N test images"},
     {OPT_SPLIT, "--validation-split", "F", OPTION_FRACTION, 0, 0,
@@ -132,6 +151,31 @@ static const option options[] = {
      offsetof(args, checkpoint), "also save to -o every N training steps"},
     {OPT_MODEL, "--model", "FILE", OPTION_STRING, 0, 0, offsetof(args, file),
      "the model to fill: a .net file (compiled) or a saved .h5 model"},
+    {OPT_FLIP, "--flip", NULL, OPTION_FLAG, 0, 0,
+     offsetof(args, image.augment.horizontal_flip),
+     "image folders: mirror training images left-right at random"},
+    {OPT_ROTATION, "--rotation", "DEG", OPTION_REAL, 0, 180,
+     offsetof(args, image.augment.rotation_range),
+     "image folders: rotate training images by up to DEG degrees"},
+    {OPT_SHIFT, "--shift", "F", OPTION_FRACTION, 0, 0, offsetof(args, image.shift),
+     "image folders: shift training images by up to F of their width and height"},
+    {OPT_ZOOM, "--zoom", "F", OPTION_FRACTION, 0, 0,
+     offsetof(args, image.augment.zoom_range),
+     "image folders: zoom training images by a factor in [1-F, 1+F]"},
+    {OPT_RESCALE, "--rescale", "F", OPTION_REAL, 0, 1,
+     offsetof(args, image.augment.rescale),
+     "image folders: feed pixels 0..255 times F (default 1; 0.00392 for [0, 1])"},
+    {OPT_SKIP_BAD, "--skip-bad", NULL, OPTION_FLAG, 0, 0, offsetof(args, image.skip_bad),
+     "image folders: leave unreadable images out (default: fail)"},
+    {OPT_SIZE, "--size", "N", OPTION_INT, 8, 1024, offsetof(args, image.size),
+     "image folders: resize images to N x N (default 64)"},
+    {OPT_GRID, "--grid", "OUT.png", OPTION_STRING, 0, 0, offsetof(args, image.grid),
+     "also write a PNG grid of the images with their predicted class"},
+    {OPT_FETCH, "--fetch", "NAME[,NAME]", OPTION_STRING, 0, 0, offsetof(args, fetch),
+     "tensors to save with --save-outputs (outputs or any node, e.g. block5_pool)"},
+    {OPT_SAVE_OUTPUTS, "--save-outputs", "OUT.h5", OPTION_STRING, 0, 0,
+     offsetof(args, save_outputs),
+     "write the --fetch tensors, one row per image, as float32 datasets"},
 };
 enum { N_OPTIONS = sizeof options / sizeof *options };
 
@@ -434,8 +478,29 @@ static netc_status report_test(netc_session *s, const netc_dataset *test,
   return NETC_OK;
 }
 
-/* Predicts, trains, evaluates and predicts again, printing as it goes;
-** data and session are ready. */
+/* Trains with the progress bar (and checkpoints); *view receives the
+** epochs and their time. */
+static netc_status fit_with_progress(netc_session *s, const args *a,
+                                     const netc_dataset *train,
+                                     const netc_dataset *validation,
+                                     progress_view *view) {
+  progress_view start = {isatty(fileno(stdout)), 0, 0, 0, 0, s,
+                         a->checkpoint ? a->output : NULL, a->checkpoint, NETC_OK};
+  *view = start;
+  netc_fit_options fit = {(int)a->epochs, (int)a->batch, 0, validation, on_progress,
+                          view};
+  netc_status st = netc_session_fit(s, train, &fit);
+  if (view->drawn) putchar('\n'); /* a bar cut short by a failure */
+  return st == NETC_OK ? view->saved : st;
+}
+
+/* "time: 1.2s per epoch, 850 images/s" */
+static void print_speed(const progress_view *view, const netc_dataset *train) {
+  if (view->epochs > 0 && view->seconds > 0)
+    printf("time: %.1fs per epoch, %.0f images/s\n", view->seconds / view->epochs,
+           (double)netc_dataset_rows(train) * view->epochs / view->seconds);
+}
+
 /* Predicts every row of `d` (f32 probabilities, `*classes` per row, into a
 ** new buffer), one row per step: any session can, and a row's result does
 ** not depend on its neighbours. Prints why and returns NULL on failure. */
@@ -522,22 +587,12 @@ static netc_status train_session(netc_session *s, const args *a,
   if (netc_session_step(s) > 0)
     printf(", resuming at step %lld", (long long)netc_session_step(s));
   putchar('\n');
+  progress_view view;
   netc_status st = show_predictions(s, test, batch, names, "before");
-  if (st != NETC_OK) return st;
-
-  progress_view view = {isatty(fileno(stdout)), 0, 0, 0, 0, s,
-                        a->checkpoint ? a->output : NULL, a->checkpoint, NETC_OK};
-  netc_fit_options fit = {(int)a->epochs, batch, 0, validation, on_progress,
-                          &view};
-  st = netc_session_fit(s, train, &fit);
-  if (view.drawn) putchar('\n'); /* a bar cut short by a failure */
-  if (st == NETC_OK) st = view.saved;
+  if (st == NETC_OK) st = fit_with_progress(s, a, train, validation, &view);
   if (st == NETC_OK) st = report_test(s, test, batch);
   if (st != NETC_OK) return st;
-  if (view.epochs > 0 && view.seconds > 0)
-    printf("time: %.1fs per epoch, %.0f images/s\n",
-           view.seconds / view.epochs,
-           (double)netc_dataset_rows(train) * view.epochs / view.seconds);
+  print_speed(&view, train);
   st = show_predictions(s, test, batch, names, "after");
   if (st != NETC_OK || !a->output) return st;
   st = netc_session_save(s, a->output);
@@ -546,8 +601,44 @@ static netc_status train_session(netc_session *s, const args *a,
   return netc_dataset_rows(test) ? predict_test_record(s, test, 0, names, 1) : NETC_OK;
 }
 
+/* Trains on an image folder, validating on a split of it; the class names
+** go into the session, and so into the file saved with -o. */
+static int train_folder(const netc_model *model, netc_session *s, const args *a) {
+  int height, width;
+  if (model_image_size(model, &height, &width) != 0) return EXIT_FAILURE;
+  netc_dataset *validation = NULL;
+  netc_dataset *train = load_image_folder(a->data, height, width, a->limit,
+                                          a->validation_split, &a->image, &validation);
+  int code = !train || remember_classes(s, train, pixel_scale(&a->image)) != 0;
+  if (code) {
+    netc_dataset_destroy(validation);
+    netc_dataset_destroy(train);
+    return EXIT_FAILURE;
+  }
+  printf("train on %lld images of %s (%dx%d)", (long long)netc_dataset_rows(train),
+         a->data, width, height);
+  if (validation) printf(", validate on %lld", (long long)netc_dataset_rows(validation));
+  if (netc_session_step(s) > 0)
+    printf(", resuming at step %lld", (long long)netc_session_step(s));
+  printf("\nclasses:");
+  for (int k = 0; k < netc_session_class_count(s); k++)
+    printf("%s %d %s", k ? "," : "", k, netc_session_class_name(s, k));
+  putchar('\n');
+  progress_view view;
+  netc_status st = fit_with_progress(s, a, train, validation, &view);
+  if (st == NETC_OK) print_speed(&view, train);
+  if (st == NETC_OK && a->output) st = netc_session_save(s, a->output);
+  if (st == NETC_OK && a->output)
+    printf("saved %s (step %lld)\n", a->output, (long long)netc_session_step(s));
+  code = st == NETC_OK ? finish_output(stdout, "standard output", st)
+                       : session_failure(s, st);
+  netc_dataset_destroy(validation);
+  netc_dataset_destroy(train);
+  return code;
+}
+
 static int run_train(const netc_model *model, netc_session *s, const args *a) {
-  (void)model;
+  if (is_image_folder(a->data)) return train_folder(model, s, a);
   netc_dataset *train = NULL, *test = NULL, *validation = NULL;
   int code = EXIT_FAILURE;
   int loaded = (train = load_idx(a->data, "train", a->limit)) &&
@@ -629,16 +720,31 @@ static int run_predict(const netc_model *model, netc_session *s, const args *a) 
     netc_dataset_destroy(test);
     return st == NETC_OK ? finish_output(stdout, "standard output", st) : EXIT_FAILURE;
   }
+  /* a model trained on an image folder names its classes and says how its
+  ** pixels were scaled */
+  const char *folder_names[CLASSES];
+  int named = netc_session_class_count(s);
+  for (int k = 0; k < CLASSES; k++)
+    folder_names[k] = k < named ? netc_session_class_name(s, k) : "?";
+  if (named) names = folder_names;
   netc_dataset *images = load_images(model, a);
+  netc_dataset *feed = images && named ? as_trained(s, images) : images;
   int classes = 0;
-  float *probs = images ? predict_rows(s, images, &classes) : NULL;
+  float *probs = feed ? predict_rows(s, feed, &classes) : NULL;
   for (int i = 0; probs && i < a->n_inputs; i++)
     print_prediction(a->inputs[i], probs + (size_t)i * (size_t)classes, classes, names,
                      top, -1);
-  netc_dataset_destroy(images);
   int code = probs ? finish_output(stdout, "standard output", NETC_OK) : EXIT_FAILURE;
+  if (code == 0 && a->image.grid) {
+    code = write_prediction_grid(a->image.grid, images, probs, classes, names,
+                                 named ? named : CLASSES);
+    if (code == 0) printf("wrote %s\n", a->image.grid);
+  }
+  if (code == 0 && a->fetch) code = save_outputs(s, feed, a->fetch, a->save_outputs);
+  if (feed != images) netc_dataset_destroy(feed);
+  netc_dataset_destroy(images);
   free(probs);
-  return code;
+  return code ? EXIT_FAILURE : finish_output(stdout, "standard output", NETC_OK);
 }
 
 static int run_inspect(const netc_model *model, netc_session *s, const args *a) {
@@ -692,6 +798,9 @@ static int run_samples(const netc_model *model, netc_session *session,
                        const args *a) {
   (void)model, (void)session;
   const char *path = a->output ? a->output : "samples.png";
+  if (is_image_folder(a->data))
+    return write_folder_samples(a->data, &a->image, a->count ? a->count : DEFAULT_COUNT,
+                                (uint64_t)a->seed, path);
   netc_dataset *d =
       load_idx(a->data, a->test ? "t10k" : "train",
                a->count ? a->count : DEFAULT_COUNT);
@@ -768,30 +877,50 @@ static const command commands[] = {
      "resumes where it stopped (weights, optimizer, step, data cursor and\n"
      "seed), bit for bit as if training had not been interrupted. With -o\n"
      "the session is saved at the end, then test image 0 is predicted as\n"
-     "`netc predict OUT.h5 --data DIR --index 0` will.\n",
+     "`netc predict OUT.h5 --data DIR --index 0` will.\n"
+     "\n"
+     "DIR may instead be an image folder, DIR/<class>/*.jpg|*.jpeg|*.png\n"
+     "(classes sorted by name, as Keras's flow_from_directory): its images\n"
+     "are resized to the input 'image' (f32[batch,H,W,3], pixels 0..255\n"
+     "times --rescale) and their class numbers feed 'label'. Training\n"
+     "images are augmented as --flip, --rotation, --shift and --zoom say,\n"
+     "--validation-split holds out a seeded random part (the same each run)\n"
+     "and --limit counts per class. The class names are saved with the\n"
+     "model, so `netc predict OUT.h5 photo.jpg` prints them.\n",
      OPT_DATA | OPT_OUTPUT | OPT_EPOCHS | OPT_BATCH | OPT_SEED | OPT_THREADS |
-         OPT_LIMIT | OPT_TEST_LIMIT | OPT_SPLIT | OPT_CHECKPOINT,
+         OPT_LIMIT | OPT_TEST_LIMIT | OPT_SPLIT | OPT_CHECKPOINT | OPT_AUGMENT |
+         OPT_SKIP_BAD,
      OPT_DATA, NEEDS_SESSION, 0, run_train},
     {"eval", "FILE.h5 --data DIR [OPTIONS]",
      "report the losses and metrics of a model on the IDX test files", NULL,
      OPT_DATA | OPT_BATCH | OPT_THREADS | OPT_TEST_LIMIT, OPT_DATA, NEEDS_SESSION,
      0, run_eval},
-    {"predict", "FILE.h5 (--data DIR --index K | IMAGE...) [--top K]",
+    {"predict", "FILE.h5 (--data DIR --index K | IMAGE... [--grid OUT.png]\n"
+     "            [--fetch NAME[,NAME] --save-outputs OUT.h5]) [--top K]",
      "classify test images or JPEG/PNG files, with the class probability",
      "Test image K of the IDX files in DIR, or each JPEG or PNG file\n"
      "(resized to the model's input 'image' and scaled to [0, 1]). Class\n"
      "names are Fashion-MNIST's when DIR's name says fashion, else the\n"
-     "class numbers.\n",
-     OPT_DATA | OPT_INDEX | OPT_TOP | OPT_THREADS, 0, NEEDS_SESSION, 1, run_predict},
+     "class numbers. A model trained on an image folder gets its pixels as\n"
+     "in training (0..255 times its --rescale) and names its classes.\n"
+     "--save-outputs writes each --fetch tensor as a float32 dataset named\n"
+     "after it, one row per image in the order given (NHWC, row-major).\n",
+     OPT_DATA | OPT_INDEX | OPT_TOP | OPT_THREADS | OPT_GRID | OPT_FETCH |
+         OPT_SAVE_OUTPUTS,
+     0, NEEDS_SESSION, 1, run_predict},
     {"inspect", "FILE.h5",
      "print the training state of a saved model: step, epoch, optimizer, history",
      NULL, 0, 0, NEEDS_SESSION, 0, run_inspect},
-    {"samples", "--data DIR [-o FILE.png] [--count N] [--test]",
+    {"samples", "--data DIR [-o FILE.png] [--count N] [--test | AUGMENTATION]",
      "write a PNG grid of the first images of IDX files with their labels",
      "The grid goes to samples.png unless -o is given; each image is shown\n"
-     "twice its size with its class number under it.\n",
-     OPT_DATA | OPT_OUTPUT | OPT_COUNT | OPT_TEST, OPT_DATA, NEEDS_NOTHING, 0,
-     run_samples},
+     "twice its size with its class number under it. For an image folder\n"
+     "the images are taken across the classes, resized to --size and\n"
+     "augmented as `netc train --seed S` with the same options does in its\n"
+     "first epoch, each with its class name.\n",
+     OPT_DATA | OPT_OUTPUT | OPT_COUNT | OPT_TEST | OPT_AUGMENT | OPT_SKIP_BAD |
+         OPT_SIZE | OPT_SEED,
+     OPT_DATA, NEEDS_NOTHING, 0, run_samples},
     {"import-keras", "KERAS.h5 --model FILE.net -o OUT.h5 [--seed S]",
      "fill a model with the weights of a Keras HDF5 file and save it",
      "Reads a weight file of Keras 1 or 2 (save_weights or model.save), such\n"
@@ -927,11 +1056,17 @@ static int set_option(const command *c, const option *o, const char *value,
       return usage_error(c, "%s must be from %lld to %lld, got '%s'", o->name,
                          (long long)o->min, (long long)o->max, value);
     *(int64_t *)field = v;
-  } else {
+  } else if (o->kind == OPTION_FRACTION) {
     double v = strtod(value, &end);
     if (end == value || *end != '\0' || !(v >= 0 && v < 1))
       return usage_error(c, "%s needs a number from 0 to below 1, got '%s'",
                          o->name, value);
+    *(double *)field = v;
+  } else {
+    double v = strtod(value, &end);
+    if (end == value || *end != '\0' || !(v >= (double)o->min && v <= (double)o->max))
+      return usage_error(c, "%s needs a number from %lld to %lld, got '%s'", o->name,
+                         (long long)o->min, (long long)o->max, value);
     *(double *)field = v;
   }
   return 0;
@@ -1012,6 +1147,14 @@ static int run_command(const command *c, int argc, char **argv) {
     if (c->required & options[i].bit & ~given)
       return usage_error(c, "%s needs %s %s", c->name, options[i].name,
                          options[i].value);
+  unsigned folder_only = OPT_AUGMENT | OPT_SKIP_BAD | OPT_SIZE;
+  if ((given & folder_only) && a.data && !is_image_folder(a.data))
+    return usage_error(c, "%s is not an image folder (DIR/<class>/*.jpg): augmentation, "
+                       "--skip-bad and --size are for image folders", a.data);
+  if (!(given & OPT_FETCH) != !(given & OPT_SAVE_OUTPUTS))
+    return usage_error(c, "--fetch and --save-outputs go together");
+  if ((given & (OPT_GRID | OPT_FETCH)) && !a.n_inputs)
+    return usage_error(c, "--grid and --fetch need image files");
   if (c->needs == NEEDS_NOTHING) return c->run(NULL, NULL, &a);
   if (!a.file) return usage_error(c, "%s needs a model file", c->name);
   int saved = is_saved_model(a.file);
