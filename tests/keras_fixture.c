@@ -4,6 +4,7 @@
 ** fc1 weights never sit in memory at once.
 */
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,12 +53,27 @@ static uint64_t stream(uint64_t seed, const char *layer, int bias) {
   return mix(seed ^ mix(h + (uint64_t)bias));
 }
 
-static float value_in(uint64_t tensor, int64_t index) {
-  return (float)((double)(mix(tensor + (uint64_t)index) >> 11) * 0x1p-53 * 0.2 - 0.1);
+/* The values of one tensor lie in [-limit, limit). */
+static float value_in(uint64_t tensor, double limit, int64_t index) {
+  double u = (double)(mix(tensor + (uint64_t)index) >> 11) * 0x1p-53; /* [0, 1) */
+  return (float)((2 * u - 1) * limit);
+}
+
+/* He-uniform kernels (sqrt(6 / fan_in)), so that activations keep their
+** scale through the 13 convolutions as with trained weights, the first
+** one also dividing by 128 as the caffe-preprocessed pixels go up to about
+** 128; biases 100 times smaller. */
+static double limit_of(const keras_vgg_layer *l, int bias) {
+  int64_t fan_in = 1;
+  for (int i = 0; i < l->rank - 1; i++) fan_in *= l->kernel[i];
+  double limit = sqrt(6.0 / (double)fan_in) / (l == &keras_vgg16[1] ? 128 : 1);
+  return bias ? limit / 100 : limit;
 }
 
 float keras_fixture_value(uint64_t seed, const char *layer, int bias, int64_t index) {
-  return value_in(stream(seed, layer, bias), index);
+  const keras_vgg_layer *l = keras_vgg16;
+  while (l < keras_vgg16 + KERAS_VGG16_LAYERS - 1 && strcmp(l->name, layer) != 0) l++;
+  return value_in(stream(seed, layer, bias), limit_of(l, bias), index);
 }
 
 /* A 1-D attribute of `n` names: fixed-length byte strings as numpy's "S"
@@ -104,7 +120,7 @@ static int set_text(hid_t obj, const char *name, const char *text) {
 /* Writes a float32 dataset at `path` under `group` (groups between made)
 ** holding the tensor `tensor` of shape dims, a block of rows at a time. */
 static int write_tensor(hid_t group, const char *path, int rank, const hsize_t *dims,
-                        uint64_t tensor) {
+                        uint64_t tensor, double limit) {
   hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
   hid_t space = H5Screate_simple(rank, dims, NULL);
   int bad = lcpl < 0 || space < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0;
@@ -120,7 +136,7 @@ static int write_tensor(hid_t group, const char *path, int rank, const hsize_t *
     memcpy(count, dims, (size_t)rank * sizeof *count);
     count[0] = dims[0] - r < step ? dims[0] - r : step;
     hsize_t n = count[0] * row;
-    for (hsize_t i = 0; i < n; i++) buf[i] = value_in(tensor, (int64_t)(r * row + i));
+    for (hsize_t i = 0; i < n; i++) buf[i] = value_in(tensor, limit, (int64_t)(r * row + i));
     hid_t mem = H5Screate_simple(1, &n, NULL);
     bad = mem < 0 || H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
           H5Dwrite(d, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT, buf) < 0;
@@ -147,8 +163,10 @@ static int write_layer(hid_t base, const keras_vgg_layer *l, const keras_fixture
     hsize_t dims[4];
     for (int i = 0; i < l->rank; i++) dims[i] = (hsize_t)l->kernel[i];
     if (f->misshape && strcmp(f->misshape, l->name) == 0) dims[l->rank - 1] /= 2;
-    bad = write_tensor(g, kernel, l->rank, dims, stream(f->seed, l->name, 0)) ||
-          write_tensor(g, bias, 1, &dims[l->rank - 1], stream(f->seed, l->name, 1));
+    bad = write_tensor(g, kernel, l->rank, dims, stream(f->seed, l->name, 0),
+                       limit_of(l, 0)) ||
+          write_tensor(g, bias, 1, &dims[l->rank - 1], stream(f->seed, l->name, 1),
+                       limit_of(l, 1));
   }
   H5Gclose(g);
   return bad ? -1 : 0;

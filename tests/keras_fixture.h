@@ -45,7 +45,9 @@ enum { KERAS_VGG16_LAYERS = 23 };
 extern const keras_vgg_layer keras_vgg16[KERAS_VGG16_LAYERS];
 
 /* Element `index` (row-major) of the kernel (bias 0) or bias (bias 1) of
-** VGG16 layer `layer` in a fixture of seed `seed`: in [-0.1, 0.1). */
+** VGG16 layer `layer` in a fixture of seed `seed`: uniform in [-L, L),
+** L = sqrt(6 / fan_in) for kernels (divided by 128 for block1_conv1, which
+** takes pixels) and L / 100 for biases. */
 float keras_fixture_value(uint64_t seed, const char *layer, int bias, int64_t index);
 
 /* Writes the file; 0 on success, -1 after printing why to stderr. */
