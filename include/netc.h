@@ -568,6 +568,15 @@ int netc_session_class_count(const netc_session *session);
 const char *netc_session_class_name(const netc_session *session, int label);
 double netc_session_pixel_scale(const netc_session *session);
 
+/* The factor that turns 0..255 pixels into what input `input` (NULL: the
+** first) of the model expects, for a model never trained on an image
+** folder: 1 when the input goes straight into caffe_preprocess (raw pixels,
+** as Keras's VGG16 and its weights take them), else 1/255.0 (pixels in
+** [0, 1], as the IDX and image file loaders give them). NETC_ENOTFOUND
+** when the model has no such input. */
+netc_status netc_model_pixel_scale(const netc_model *model, const char *input,
+                                   double *scale);
+
 /* ----------------------------------------------------------- augmentation */
 
 /* Random image transforms for training, as Keras's ImageDataGenerator: one

@@ -3,6 +3,7 @@
 ** the factor its 0..255 pixels were multiplied by. The session keeps them
 ** and its file stores them (/classes, state_codec.c) so that whoever loads
 ** the model later can feed images the same way and name its predictions.
+** A model not trained yet says by its graph which factor it expects.
 */
 #include <math.h>
 #include <string.h>
@@ -50,3 +51,18 @@ const char *netc_session_class_name(const netc_session *s, int label) {
 }
 
 double netc_session_pixel_scale(const netc_session *s) { return s ? s->pixel_scale : 1.0; }
+
+netc_status netc_model_pixel_scale(const netc_model *model, const char *input,
+                                   double *scale) {
+  if (!model || !scale) return NETC_EINVAL;
+  const cc_graph *g = cc_model_graph(model);
+  int node = -1;
+  for (int i = 0; node < 0 && i < g->n_inputs; i++)
+    if (!input || strcmp(g->inputs[i].name, input) == 0) node = g->inputs[i].node;
+  if (node < 0) return NETC_ENOTFOUND;
+  int raw = 0;
+  for (int i = node + 1; !raw && i < g->n_nodes; i++)
+    raw = g->nodes[i].op == CC_OP_CAFFE_PREPROCESS && g->nodes[i].inputs[0] == node;
+  *scale = raw ? 1.0 : 1.0 / 255.0;
+  return NETC_OK;
+}

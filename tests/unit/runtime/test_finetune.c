@@ -10,7 +10,9 @@
 **   - class names and the pixel scale survive save and load, and bad ones
 **     are refused;
 **   - netc_dataset_augmented_images gives the rescaled pixels without
-**     augmentation, mirrors or not with a flip, and repeats itself.
+**     augmentation, mirrors or not with a flip, and repeats itself;
+**   - netc_model_pixel_scale: 1 for an input that goes straight into
+**     caffe_preprocess (the finetune model), 1/255 otherwise.
 **
 ** tests/finetune.net is read from $top_srcdir/tests (`make check` sets it),
 ** else from ., .. or ../...
@@ -240,6 +242,48 @@ static void test_classes_saved_and_loaded(void) {
   netc_model_destroy(m);
 }
 
+/* Compiles `text` (a model named "scaled"); NULL on failure. */
+static netc_model *compile_text(const char *text) {
+  netc_model *m = NULL;
+  CU_ASSERT_EQUAL(netc_model_compile_source("scaled.net", text, strlen(text), NULL, &m),
+                  NETC_OK);
+  return m;
+}
+
+static void test_model_pixel_scale(void) {
+  double scale = 0;
+  netc_model *m = compile_finetune();
+  CU_ASSERT_EQUAL(netc_model_pixel_scale(m, "image", &scale), NETC_OK);
+  CU_ASSERT_EQUAL(scale, 1.0);
+  CU_ASSERT_EQUAL(netc_model_pixel_scale(m, "label", &scale), NETC_OK);
+  CU_ASSERT_EQUAL(scale, 1.0 / 255.0);
+  CU_ASSERT_EQUAL(netc_model_pixel_scale(m, "no_such_input", &scale), NETC_ENOTFOUND);
+  CU_ASSERT_EQUAL(netc_model_pixel_scale(m, "image", NULL), NETC_EINVAL);
+  CU_ASSERT_EQUAL(netc_model_pixel_scale(NULL, "image", &scale), NETC_EINVAL);
+  netc_model_destroy(m);
+
+  m = compile_text(small_model);
+  CU_ASSERT_EQUAL(netc_model_pixel_scale(m, NULL, &scale), NETC_OK);
+  CU_ASSERT_EQUAL(scale, 1.0 / 255.0);
+  netc_model_destroy(m);
+  /* Pixels that are changed before caffe_preprocess are not its raw input. */
+  m = compile_text("model scaled\n"
+                   "input image : f32[batch, 2, 2, 3]\n"
+                   "output probs = softmax(dense(flatten(caffe_preprocess(image * 255.0)), 2))\n");
+  CU_ASSERT_EQUAL(netc_model_pixel_scale(m, NULL, &scale), NETC_OK);
+  CU_ASSERT_EQUAL(scale, 1.0 / 255.0);
+  netc_model_destroy(m);
+  m = compile_text("model scaled\n"
+                   "input other : f32[batch, 2]\n"
+                   "input image : f32[batch, 2, 2, 3]\n"
+                   "output probs = softmax(dense(flatten(caffe_preprocess(image)), 2) + other)\n");
+  CU_ASSERT_EQUAL(netc_model_pixel_scale(m, "image", &scale), NETC_OK);
+  CU_ASSERT_EQUAL(scale, 1.0);
+  CU_ASSERT_EQUAL(netc_model_pixel_scale(m, NULL, &scale), NETC_OK); /* other */
+  CU_ASSERT_EQUAL(scale, 1.0 / 255.0);
+  netc_model_destroy(m);
+}
+
 static void test_augmented_images(void) {
   enum { N = 6, H = 3, W = 4 };
   static uint8_t pixels[N * H * W * 3];
@@ -293,6 +337,7 @@ static const test_case TESTS[] = {
     {"training changes only the top", test_training_changes_only_the_top},
     {"classes saved and loaded", test_classes_saved_and_loaded},
     {"augmented images", test_augmented_images},
+    {"model pixel scale", test_model_pixel_scale},
     {0, 0},
 };
 
