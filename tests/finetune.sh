@@ -185,6 +185,84 @@ expect 1 predict "$tmp/tuned.h5" "$tmp/shapes/circle/0000.png" --fetch no_such_n
   --save-outputs "$tmp/x.h5"
 contains err "cannot fetch 'no_such_node'"
 
+# ---------------------------------------------------------- pixel scale
+# A model takes 0..255 pixels when its image goes into caffe_preprocess
+# (VGG16, as Keras's "caffe" mode), else [0, 1]: predict and train follow
+# the model, --rescale overrides it in training, a trained model keeps it.
+cat >"$tmp/plain.net" <<'EOF'
+model plain
+input image : f32[batch, 32, 32, 3]
+input label : i32[batch]
+logits = dense(flatten(image), 2)
+output probs = softmax(logits)
+loss xent = sparse_cross_entropy(logits, label)
+metric pixel = reduce_mean(image)
+train sgd(lr=0.001) minimizes xent with batch=8, epochs=1
+EOF
+sed 's/^model plain/model raw/; s/flatten(image)/flatten(caffe_preprocess(image))/' \
+  "$tmp/plain.net" >"$tmp/raw.net"
+
+# pixels FILE.h5: the values of its dataset /image, one per line.
+pixels() {
+  h5dump -d /image -y -w 0 "$1" 2>&1 | sed -n '/DATA {/,$p' | tr -cs '0-9.e+-' '\n' |
+    grep -E '^[0-9]'
+}
+# figure NAME: NAME's value on the last progress line.
+figure() { sed -n "s/.* - $1: \([0-9.]*\).*/\1/p" "$tmp/out" | tail -n 1; }
+# scaled A B F: A is B times F (to 1e-4).
+scaled() {
+  awk -v a="$1" -v b="$2" -v f="$3" \
+    'BEGIN { d = a - b * f; exit !(a != "" && b > 0 && d * d <= 1e-8 * a * a) }'
+}
+
+# base.h5 (tests/finetune.net as compiled or imported: no /classes) is fed
+# the raw pixels; a [0, 1] model the same pixels divided by 255.
+image=$tmp/shapes/square/0001.jpg
+expect 0 compile "$tmp/plain.net" -o "$tmp/plain.h5"
+expect 0 predict "$tmp/base.h5" "$image" --fetch image --save-outputs "$tmp/raw_pixels.h5"
+expect 0 predict "$tmp/plain.h5" "$image" --fetch image --save-outputs "$tmp/unit_pixels.h5"
+pixels "$tmp/raw_pixels.h5" >"$tmp/raw_pixels"
+pixels "$tmp/unit_pixels.h5" >"$tmp/unit_pixels"
+[ "$(wc -l <"$tmp/raw_pixels")" -eq 3072 ] && [ "$(wc -l <"$tmp/unit_pixels")" -eq 3072 ] ||
+  fail "predict --fetch image did not save 32x32x3 pixels"
+paste "$tmp/raw_pixels" "$tmp/unit_pixels" | awk '
+  $1 != int($1) || $1 < 0 || $1 > 255 { bad = 1 }
+  { d = $2 * 255 - $1; if (d * d > 1e-6) bad = 1; if ($1 > 1) big = 1 }
+  END { exit bad || !big }' ||
+  fail "predict: the caffe_preprocess model is not fed 0..255 pixels, or plain.net not [0, 1]"
+
+# Training and validation batches: [0, 1] for plain.net, 0..255 for
+# raw.net, 0..255 times --rescale when given; a resumed run keeps it.
+expect 0 train "$tmp/plain.net" --data "$tmp/shapes" --validation-split 0.25 -o "$tmp/plain.h5"
+plain=$(figure pixel) plain_val=$(figure val_pixel)
+awk -v a="$plain" -v b="$plain_val" 'BEGIN { exit !(a > 0.01 && a < 1 && b > 0.01 && b < 1) }' ||
+  fail "train plain.net: mean pixel $plain, validation $plain_val: not in [0, 1]"
+expect 0 inspect "$tmp/plain.h5"
+contains out "pixel scale: 0.00392157"
+expect 0 train "$tmp/raw.net" --data "$tmp/shapes" --validation-split 0.25
+scaled "$(figure pixel)" "$plain" 255 && scaled "$(figure val_pixel)" "$plain_val" 255 ||
+  fail "train raw.net: mean pixel $(figure pixel), validation $(figure val_pixel): not 255 times plain.net's"
+expect 0 train "$tmp/raw.net" --data "$tmp/shapes" --validation-split 0.25 --rescale 0.5 \
+  -o "$tmp/half.h5"
+scaled "$(figure pixel)" "$plain" 127.5 && scaled "$(figure val_pixel)" "$plain_val" 127.5 ||
+  fail "train --rescale 0.5: mean pixel $(figure pixel), validation $(figure val_pixel)"
+expect 0 train "$tmp/half.h5" --data "$tmp/shapes" --validation-split 0.25
+scaled "$(figure val_pixel)" "$plain_val" 127.5 ||
+  fail "resumed training: validation mean pixel $(figure val_pixel), not --rescale 0.5's"
+expect 1 train "$tmp/half.h5" --data "$tmp/shapes" --rescale 0.25
+contains err "trained with --rescale 0.5, not 0.25"
+
+# ------------------------------------------------- classes without names
+
+# A model of 12 classes without names: predict shows their numbers.
+sed 's/^model plain/model wide/; s/dense(flatten(image), 2)/dense(flatten(image), 12)/' \
+  "$tmp/plain.net" >"$tmp/wide.net"
+expect 0 compile "$tmp/wide.net" -o "$tmp/wide.h5"
+expect 0 predict "$tmp/wide.h5" "$image" --top 12
+contains out "12. "
+for k in 0 9 10 11; do contains out " ($k) "; done
+grep -q '?' "$tmp/out" && fail "$what: a class without a name is shown as '?'"
+
 if [ "$failures" -ne 0 ]; then
   echo "finetune.sh: $failures check(s) failed"
   exit 1

@@ -62,8 +62,13 @@ int model_image_size(const netc_model *model, int *height, int *width) {
   return 0;
 }
 
-double pixel_scale(const image_options *o) {
-  return o->augment.rescale > 0 ? o->augment.rescale : 1.0;
+double image_pixel_scale(const netc_model *model, const netc_session *s,
+                         const image_options *o) {
+  if (o->augment.rescale > 0) return o->augment.rescale;
+  if (netc_session_class_count(s) > 0) return netc_session_pixel_scale(s);
+  double scale = 1.0 / 255.0; /* no input 'image': the loaders' [0, 1] */
+  netc_model_pixel_scale(model, "image", &scale);
+  return scale;
 }
 
 /* Whether the loader's message names an image file ("DIR/c/x.jpg: why"):
@@ -108,7 +113,7 @@ static int split(netc_dataset **d, double fraction, netc_dataset **validation) {
 }
 
 netc_dataset *load_image_folder(const char *dir, int height, int width, int64_t limit,
-                                double validation, const image_options *o,
+                                double validation, double scale, const image_options *o,
                                 netc_dataset **validation_out) {
   netc_image_options io = {NULL, NULL, height, width,
                            o->skip_bad ? NETC_ON_ERROR_SKIP : NETC_ON_ERROR_FAIL, limit, 0};
@@ -130,9 +135,12 @@ netc_dataset *load_image_folder(const char *dir, int height, int width, int64_t 
     *validation_out = NULL;
     return NULL;
   }
-  netc_augment augment = o->augment;
+  netc_augment augment = o->augment, rescale_only = {0};
+  augment.rescale = rescale_only.rescale = scale;
   if (o->shift > 0) augment.width_shift_range = augment.height_shift_range = o->shift;
   st = netc_dataset_set_augment(d, "image", &augment, &error);
+  if (st == NETC_OK && *validation_out)
+    st = netc_dataset_set_augment(*validation_out, "image", &rescale_only, &error);
   if (st != NETC_OK) {
     fprintf(stderr, "netc: %s\n", error.message[0] ? error.message : netc_strerror(st));
     netc_dataset_destroy(*validation_out);
@@ -192,9 +200,8 @@ int write_folder_samples(const char *dir, const image_options *o, int64_t count,
                          uint64_t seed, const char *path) {
   int side = o->size ? (int)o->size : SAMPLES_SIDE;
   netc_dataset *validation = NULL;
-  image_options shown = *o;
-  shown.augment.rescale = 1.0 / 255.0; /* the grid wants [0, 1] */
-  netc_dataset *d = load_image_folder(dir, side, side, 0, 0, &shown, &validation);
+  /* the grid wants [0, 1] */
+  netc_dataset *d = load_image_folder(dir, side, side, 0, 0, 1.0 / 255.0, o, &validation);
   if (!d) return EXIT_FAILURE;
   int64_t rows = netc_dataset_rows(d);
   int n = (int)(count < rows ? count : rows);
@@ -232,16 +239,16 @@ int write_folder_samples(const char *dir, const image_options *o, int64_t count,
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
-netc_dataset *as_trained(const netc_session *s, const netc_dataset *images) {
+netc_dataset *scaled_images(const netc_dataset *images, double scale) {
   netc_tensor t;
   if (netc_dataset_column(images, "image", &t) != NETC_OK) return NULL;
   int64_t n = netc_tensor_elements(&t);
   float *pixels = malloc((size_t)n * sizeof *pixels);
-  float scale = (float)netc_session_pixel_scale(s);
+  float factor = (float)scale;
   /* the loader divided 0..255 by 255: recover the byte, then scale it as
-  ** the training batches did */
+  ** the training batches do */
   for (int64_t i = 0; pixels && i < n; i++)
-    pixels[i] = (float)lrintf(((const float *)t.data)[i] * 255.0f) * scale;
+    pixels[i] = (float)lrintf(((const float *)t.data)[i] * 255.0f) * factor;
   netc_dataset *d = NULL;
   netc_error error = {"out of memory"};
   netc_tensor scaled = t;

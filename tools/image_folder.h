@@ -34,15 +34,20 @@ int model_image_size(const netc_model *model, int *height, int *width);
 ** class, 0: all), failing on an unreadable image unless --skip-bad (then
 ** each skipped file is reported). With `validation` > 0 that fraction of
 ** the images (a seeded split, the same every run) goes to
-** *validation_out. The augmentation goes on the training part only. NULL
-** after printing why. */
+** *validation_out. Both parts feed their 0..255 pixels times `scale`; the
+** augmentation goes on the training part only. NULL after printing why. */
 netc_dataset *load_image_folder(const char *dir, int height, int width,
-                                int64_t limit, double validation,
+                                int64_t limit, double validation, double scale,
                                 const image_options *o,
                                 netc_dataset **validation_out);
 
-/* The rescale training applies to 0..255 pixels (--rescale, else 1). */
-double pixel_scale(const image_options *o);
+/* The factor the model's 0..255 pixels are multiplied by, the one place
+** train and predict take it from: --rescale when given, else the one the
+** session was trained with (saved with its classes), else what the model
+** expects (netc_model_pixel_scale: 1 when its input 'image' goes into
+** caffe_preprocess, else 1/255). */
+double image_pixel_scale(const netc_model *model, const netc_session *s,
+                         const image_options *o);
 
 /* Stores the dataset's class names and the pixel scale in the session,
 ** which keeps them in its file; a session that has classes already
@@ -56,9 +61,9 @@ int write_folder_samples(const char *dir, const image_options *o, int64_t count,
                          uint64_t seed, const char *path);
 
 /* The images (f32 [N,H,W,C] in [0, 1], as netc_dataset_load_image_files
-** gives them) as the model saw pixels in training: each 0..255 pixel times
-** the session's pixel scale, in a new dataset. NULL after printing why. */
-netc_dataset *as_trained(const netc_session *s, const netc_dataset *images);
+** gives them) as the model takes them: each 0..255 pixel times `scale`
+** (image_pixel_scale), in a new dataset. NULL after printing why. */
+netc_dataset *scaled_images(const netc_dataset *images, double scale);
 
 /* Writes the images (f32 [N,H,W,C] in [0, 1]) to a PNG grid, each with
 ** the name of its most likely class (names[k], or the number when k >=

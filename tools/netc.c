@@ -145,7 +145,7 @@ static const option options[] = {
      "take the images from the test set"},
     {OPT_INDEX, "--index", "K", OPTION_INT, 0, INT32_MAX, offsetof(args, index),
      "predict test image K of the IDX files in --data (from 0)"},
-    {OPT_TOP, "--top", "K", OPTION_INT, 1, CLASSES, offsetof(args, top),
+    {OPT_TOP, "--top", "K", OPTION_INT, 1, MAX_OUTPUTS, offsetof(args, top),
      "show the K most likely classes (default 1)"},
     {OPT_CHECKPOINT, "--checkpoint-every", "N", OPTION_INT, 1, INT64_MAX,
      offsetof(args, checkpoint), "also save to -o every N training steps"},
@@ -164,7 +164,7 @@ static const option options[] = {
      "image folders: zoom training images by a factor in [1-F, 1+F]"},
     {OPT_RESCALE, "--rescale", "F", OPTION_REAL, 0, 1,
      offsetof(args, image.augment.rescale),
-     "image folders: feed pixels 0..255 times F (default 1; 0.00392 for [0, 1])"},
+     "image folders: feed pixels 0..255 times F (default: as the model expects)"},
     {OPT_SKIP_BAD, "--skip-bad", NULL, OPTION_FLAG, 0, 0, offsetof(args, image.skip_bad),
      "image folders: leave unreadable images out (default: fail)"},
     {OPT_SIZE, "--size", "N", OPTION_INT, 8, 1024, offsetof(args, image.size),
@@ -259,8 +259,13 @@ static const char *const *class_names(const char *dir) {
   return digit_names;
 }
 
-static const char *class_name(const char *const *names, int label) {
-  return label >= 0 && label < CLASSES ? names[label] : "?";
+/* names[label], or the label's number (written to `buf`) past the names:
+** a model of 1000 classes may name none of them. */
+static const char *label_name(const char *const *names, int n_names, int label,
+                              char buf[16]) {
+  if (label >= 0 && label < n_names) return names[label];
+  snprintf(buf, 16, "%d", label);
+  return buf;
 }
 
 /* DIR/PREFIX-KIND.gz into `path` when that file exists, else DIR/PREFIX-KIND
@@ -427,9 +432,10 @@ static netc_status show_predictions(netc_session *s, const netc_dataset *test,
         if (p[k] > p[best]) best = k;
       int truth = ((const int32_t *)labels.data)[r];
       right += best == truth;
+      char guess[16], real[16];
       printf("  %lld. %-12s %.3f   true: %s\n", (long long)r + 1,
-             class_name(names, best), (double)p[best],
-             class_name(names, truth));
+             label_name(names, CLASSES, best, guess), (double)p[best],
+             label_name(names, CLASSES, truth, real));
     }
     printf("  %d of %lld right\n", right, (long long)rows);
   }
@@ -518,36 +524,45 @@ static float *predict_rows(netc_session *s, const netc_dataset *d, int *classes)
   return probs;
 }
 
+/* One class of a prediction, for ranking them. */
+typedef struct ranked {
+  float p;   /* its probability */
+  int label; /* its number */
+} ranked;
+
+/* The more likely first; of equals, the lower number. */
+static int by_probability(const void *x, const void *y) {
+  const ranked *a = x, *b = y;
+  int order = (a->p < b->p) - (a->p > b->p);
+  return order ? order : (a->label > b->label) - (a->label < b->label);
+}
+
 /* "test image 0: Coat (4) 0.912345  true: Coat", or with top > 1 a
-** heading and the most likely classes one per line. `truth` < 0 when
-** unknown. */
+** heading and the most likely classes one per line. `names` holds
+** `n_names` names; `truth` < 0 when unknown. */
 static void print_prediction(const char *what, const float *p, int classes,
-                             const char *const *names, int top, int truth) {
-  int order[CLASSES];
+                             const char *const *names, int n_names, int top, int truth) {
+  ranked order[MAX_OUTPUTS];
+  if (classes > MAX_OUTPUTS) classes = MAX_OUTPUTS; /* predict_rows's limit */
   int shown = top < classes ? top : classes;
-  if (shown > CLASSES) shown = CLASSES;
-  for (int k = 0; k < shown; k++) { /* selection of the best `shown` */
-    int best = -1;
-    for (int c = 0; c < classes; c++) {
-      int taken = 0;
-      for (int j = 0; j < k; j++) taken |= order[j] == c;
-      if (!taken && (best < 0 || p[c] > p[best])) best = c;
-    }
-    order[k] = best;
-  }
+  for (int c = 0; c < classes; c++) order[c] = (ranked){p[c], c};
+  qsort(order, (size_t)classes, sizeof *order, by_probability);
+  char best[16], real[16];
+  const char *truth_name = label_name(names, n_names, truth, real);
   if (shown == 1) {
-    printf("%s: %s (%d) %.6f", what, class_name(names, order[0]), order[0],
-           (double)p[order[0]]);
-    if (truth >= 0) printf("  true: %s", class_name(names, truth));
+    printf("%s: %s (%d) %.6f", what, label_name(names, n_names, order[0].label, best),
+           order[0].label, (double)order[0].p);
+    if (truth >= 0) printf("  true: %s", truth_name);
   } else {
     printf("%s", what);
-    if (truth >= 0) printf(" (true: %s)", class_name(names, truth));
+    if (truth >= 0) printf(" (true: %s)", truth_name);
     putchar(':');
   }
   putchar('\n');
   for (int k = 0; shown > 1 && k < shown; k++)
-    printf("  %d. %-12s (%d) %.6f\n", k + 1, class_name(names, order[k]), order[k],
-           (double)p[order[k]]);
+    printf("  %d. %-12s (%d) %.6f\n", k + 1,
+           label_name(names, n_names, order[k].label, best), order[k].label,
+           (double)order[k].p);
 }
 
 /* Predicts test record `index` alone and prints it as "test image K: ...". */
@@ -563,7 +578,8 @@ static netc_status predict_test_record(netc_session *s, const netc_dataset *test
   if (probs) {
     char what[64];
     snprintf(what, sizeof what, "test image %lld", (long long)index);
-    print_prediction(what, probs, classes, names, top, ((const int32_t *)labels.data)[0]);
+    print_prediction(what, probs, classes, names, CLASSES, top,
+                     ((const int32_t *)labels.data)[0]);
   }
   free(probs);
   netc_dataset_destroy(one);
@@ -607,9 +623,10 @@ static int train_folder(const netc_model *model, netc_session *s, const args *a)
   int height, width;
   if (model_image_size(model, &height, &width) != 0) return EXIT_FAILURE;
   netc_dataset *validation = NULL;
+  double scale = image_pixel_scale(model, s, &a->image);
   netc_dataset *train = load_image_folder(a->data, height, width, a->limit,
-                                          a->validation_split, &a->image, &validation);
-  int code = !train || remember_classes(s, train, pixel_scale(&a->image)) != 0;
+                                          a->validation_split, scale, &a->image, &validation);
+  int code = !train || remember_classes(s, train, scale) != 0;
   if (code) {
     netc_dataset_destroy(validation);
     netc_dataset_destroy(train);
@@ -720,30 +737,37 @@ static int run_predict(const netc_model *model, netc_session *s, const args *a) 
     netc_dataset_destroy(test);
     return st == NETC_OK ? finish_output(stdout, "standard output", st) : EXIT_FAILURE;
   }
-  /* a model trained on an image folder names its classes and says how its
-  ** pixels were scaled */
-  const char *folder_names[CLASSES];
-  int named = netc_session_class_count(s);
-  for (int k = 0; k < CLASSES; k++)
-    folder_names[k] = k < named ? netc_session_class_name(s, k) : "?";
-  if (named) names = folder_names;
+  /* a model trained on an image folder names its classes; others are
+  ** numbered (digits, or Fashion-MNIST's names with --data) */
+  int named = netc_session_class_count(s), n_names = CLASSES;
+  const char **folder_names = named ? malloc((size_t)named * sizeof *folder_names) : NULL;
+  if (named && !folder_names) {
+    fprintf(stderr, "netc: out of memory\n");
+    return EXIT_FAILURE;
+  }
+  for (int k = 0; k < named; k++) folder_names[k] = netc_session_class_name(s, k);
+  if (named) {
+    names = folder_names;
+    n_names = named;
+  }
   netc_dataset *images = load_images(model, a);
-  netc_dataset *feed = images && named ? as_trained(s, images) : images;
+  netc_dataset *feed =
+      images ? scaled_images(images, image_pixel_scale(model, s, &a->image)) : NULL;
   int classes = 0;
   float *probs = feed ? predict_rows(s, feed, &classes) : NULL;
   for (int i = 0; probs && i < a->n_inputs; i++)
     print_prediction(a->inputs[i], probs + (size_t)i * (size_t)classes, classes, names,
-                     top, -1);
+                     n_names, top, -1);
   int code = probs ? finish_output(stdout, "standard output", NETC_OK) : EXIT_FAILURE;
   if (code == 0 && a->image.grid) {
-    code = write_prediction_grid(a->image.grid, images, probs, classes, names,
-                                 named ? named : CLASSES);
+    code = write_prediction_grid(a->image.grid, images, probs, classes, names, n_names);
     if (code == 0) printf("wrote %s\n", a->image.grid);
   }
   if (code == 0 && a->fetch) code = save_outputs(s, feed, a->fetch, a->save_outputs);
-  if (feed != images) netc_dataset_destroy(feed);
+  netc_dataset_destroy(feed);
   netc_dataset_destroy(images);
   free(probs);
+  free(folder_names);
   return code ? EXIT_FAILURE : finish_output(stdout, "standard output", NETC_OK);
 }
 
@@ -844,7 +868,8 @@ static int run_samples(const netc_model *model, netc_session *session,
   for (int i = 0; i < n; i++) {
     if (i % columns == 0) fputs(i ? "\n  " : "  ", stdout);
     else fputs(", ", stdout);
-    fputs(class_name(names, label[i]), stdout);
+    char number[16];
+    fputs(label_name(names, CLASSES, label[i], number), stdout);
   }
   putchar('\n');
   netc_dataset_destroy(d);
@@ -882,7 +907,8 @@ static const command commands[] = {
      "DIR may instead be an image folder, DIR/<class>/*.jpg|*.jpeg|*.png\n"
      "(classes sorted by name, as Keras's flow_from_directory): its images\n"
      "are resized to the input 'image' (f32[batch,H,W,3], pixels 0..255\n"
-     "times --rescale) and their class numbers feed 'label'. Training\n"
+     "times --rescale: by default 1 when 'image' goes into caffe_preprocess,\n"
+     "as for VGG16, else 1/255) and their class numbers feed 'label'. Training\n"
      "images are augmented as --flip, --rotation, --shift and --zoom say,\n"
      "--validation-split holds out a seeded random part (the same each run)\n"
      "and --limit counts per class. The class names are saved with the\n"
@@ -899,10 +925,12 @@ static const command commands[] = {
      "            [--fetch NAME[,NAME] --save-outputs OUT.h5]) [--top K]",
      "classify test images or JPEG/PNG files, with the class probability",
      "Test image K of the IDX files in DIR, or each JPEG or PNG file\n"
-     "(resized to the model's input 'image' and scaled to [0, 1]). Class\n"
-     "names are Fashion-MNIST's when DIR's name says fashion, else the\n"
-     "class numbers. A model trained on an image folder gets its pixels as\n"
-     "in training (0..255 times its --rescale) and names its classes.\n"
+     "(resized to the model's input 'image', pixels 0..255 when 'image'\n"
+     "goes into caffe_preprocess, as for VGG16, else scaled to [0, 1]). The\n"
+     "model's first output gives the class probabilities. Class names are\n"
+     "Fashion-MNIST's when DIR's name says fashion, else the class numbers.\n"
+     "A model trained on an image folder gets its pixels as in training\n"
+     "(0..255 times its --rescale) and names its classes.\n"
      "--save-outputs writes each --fetch tensor as a float32 dataset named\n"
      "after it, one row per image in the order given (NHWC, row-major).\n",
      OPT_DATA | OPT_INDEX | OPT_TOP | OPT_THREADS | OPT_GRID | OPT_FETCH |
