@@ -200,7 +200,7 @@ const char *netc_session_error(const netc_session *session);
 /* Runs entry point `entry`: "predict", "evaluate", "train" (one optimizer
 ** step) or a user step such as "sync_target". Feeds are checked by name,
 ** dtype and shape before anything runs. `fetches` names declared outputs,
-** losses and metrics (or any node); results[i] receives a view of the i-th
+** losses and metrics (or any node or layer); results[i] receives a view of the i-th
 ** value, borrowed until the next call on the session. */
 netc_status netc_session_run(netc_session *session, const char *entry,
                              const netc_feed *feeds, int n_feeds,
@@ -399,8 +399,8 @@ netc_status netc_session_load(const char *path,
                               netc_error *error);
 
 /* Writes the training state as text: step, epoch and the batch reached in
-** it, seed, the optimizer with its settings, the training settings and the
-** history (one line per epoch). */
+** it, seed, the optimizer with its settings, the training settings, the
+** history (one line per epoch) and the class names when set. */
 netc_status netc_session_write_state(const netc_session *session,
                                      netc_write_fn write, void *user);
 
@@ -598,6 +598,31 @@ netc_status netc_dataset_split(const netc_dataset *dataset,
                                netc_dataset **train, netc_dataset **val,
                                netc_error *error);
 
+/* The classes of a model trained on an image folder, kept by the session
+** and saved in its file (/classes), so that a program loading the model can
+** feed images as training did and name its predictions: `count` names
+** (label i's first; copied) and the factor `pixel_scale` (> 0) that turned
+** 0..255 pixels into the model's input (the augmentation's rescale: 1 for
+** VGG's caffe preprocessing, 1/255.0 for [0, 1]). Count 0 removes them. */
+netc_status netc_session_set_classes(netc_session *session,
+                                     const char *const *names, int count,
+                                     double pixel_scale);
+/* Their number (0 when none are set), label's name (NULL outside 0 ..
+** count - 1; borrowed until the next set or the session's end), and the
+** pixel scale (1 when none are set). */
+int netc_session_class_count(const netc_session *session);
+const char *netc_session_class_name(const netc_session *session, int label);
+double netc_session_pixel_scale(const netc_session *session);
+
+/* The factor that turns 0..255 pixels into what input `input` (NULL: the
+** first) of the model expects, for a model never trained on an image
+** folder: 1 when the input goes straight into caffe_preprocess (raw pixels,
+** as Keras's VGG16 and its weights take them), else 1/255.0 (pixels in
+** [0, 1], as the IDX and image file loaders give them). NETC_ENOTFOUND
+** when the model has no such input. */
+netc_status netc_model_pixel_scale(const netc_model *model, const char *input,
+                                   double *scale);
+
 /* ----------------------------------------------------------- augmentation */
 
 /* Random image transforms for training, as Keras's ImageDataGenerator: one
@@ -624,6 +649,68 @@ typedef struct netc_augment {
 netc_status netc_dataset_set_augment(netc_dataset *dataset, const char *column,
                                      const netc_augment *augment,
                                      netc_error *error);
+
+/* ----------------------------------------------------------- Keras import */
+
+/* What became of one layer in netc_session_import_keras. */
+typedef enum netc_import_outcome {
+  NETC_IMPORT_FILLED,     /* every weight of the model's layer came from the
+                             file */
+  NETC_IMPORT_SKIPPED,    /* a layer of the file with weights that the model
+                             has no layer for */
+  NETC_IMPORT_NOT_FILLED  /* a model layer with weights that the file has no
+                             layer for: it keeps the weights it had */
+} netc_import_outcome;
+
+enum { NETC_IMPORT_REPORT_LAYERS = 64 };
+
+typedef struct netc_import_layer {
+  char name[128];              /* the model's layer name (filled, not
+                                  filled) or the file's (skipped) */
+  netc_import_outcome outcome; /* what became of it */
+  int64_t params;              /* elements of its weights */
+} netc_import_layer;
+
+/* What netc_session_import_keras read and what it left. */
+typedef struct netc_import_report {
+  int filled, skipped, not_filled; /* layers of each outcome */
+  int64_t params_imported;         /* weight elements written */
+  int64_t params_total;            /* weight elements of the whole model */
+  int listed;                      /* entries of layers[]: the first
+                                      NETC_IMPORT_REPORT_LAYERS */
+  netc_import_layer layers[NETC_IMPORT_REPORT_LAYERS]; /* filled and skipped
+                                      layers in the file's order, then the
+                                      not filled ones in the model's */
+} netc_import_report;
+
+/* Overwrites the session's weights with those of a Keras HDF5 weight file
+** (save_weights or model.save of Keras 1 and 2, such as `applications`'
+** vgg16_weights_tf_dim_ordering_tf_kernels(_notop).h5), as
+** docs/keras-import.md describes: the file's `layer_names` and each
+** layer's `weight_names` are followed, and each layer with weights fills
+** the model layer of the same name (or of a name ending in "/NAME", such
+** as an import's), kernels and biases matched by their names. Layouts are
+** Keras's (HWIO convolution kernels, (in, out) dense kernels), so values
+** are copied as they are. A model layer the file lacks is left as it was
+** and a file layer the model lacks is skipped (both are reported); a
+** layer whose weights differ in number or shape from the model's is an
+** error naming the layer, the weight and both shapes. Everything is
+** checked, and every weight read once, before any weight is written: on
+** failure the session is unchanged and netc_session_error says why.
+** `report` may be NULL; it is filled on success. */
+netc_status netc_session_import_keras(netc_session *session, const char *path,
+                                      netc_import_report *report);
+
+/* Rows [first, first + count) of u8 image column `column` [N,H,W,C] as
+** training feeds them in epoch `epoch` (0-based) of a session seeded with
+** `seed`: augmented when the column has augmentation, rescaled, into
+** `out` (f32, count*H*W*C elements). For showing what a model is trained
+** on (netc samples). */
+netc_status netc_dataset_augmented_images(const netc_dataset *dataset,
+                                          const char *column, uint64_t seed,
+                                          int64_t epoch, int64_t first,
+                                          int64_t count, float *out,
+                                          netc_error *error);
 
 #ifdef __cplusplus
 }

@@ -28,8 +28,9 @@ static int find_entry(netc_session *s, const char *name) {
   return -1;
 }
 
-/* Fetch names become nodes: declared outputs first, then any node. With no
-** names, the entry's own fetches. */
+/* Fetch names become nodes: declared outputs first, then any node, then a
+** layer's output (`logits = dense(...)` names a layer). With no names, the
+** entry's own fetches. */
 static int resolve_fetches(netc_session *s, int entry, const char *const *names,
                            int n, const int **nodes) {
   const cc_entry *e = &s->g->entries[entry];
@@ -42,8 +43,10 @@ static int resolve_fetches(netc_session *s, int entry, const char *const *names,
     for (int k = 0; names[i] && k < s->g->n_outputs && node < 0; k++)
       if (strcmp(s->g->outputs[k].name, names[i]) == 0) node = s->g->outputs[k].node;
     if (node < 0 && names[i]) node = cc_graph_find_node(s->g, names[i]);
+    int layer = node < 0 && names[i] ? cc_graph_find_layer(s->g, names[i]) : -1;
+    if (layer >= 0) node = s->g->layers[layer].output;
     if (node < 0) {
-      rt_fail(s, NETC_ENOTFOUND, "cannot fetch '%s': no output or node of that name",
+      rt_fail(s, NETC_ENOTFOUND, "cannot fetch '%s': no output, node or layer of that name",
               names[i] ? names[i] : "(null)");
       return -1;
     }

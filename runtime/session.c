@@ -108,6 +108,7 @@ netc_status netc_session_create(const netc_model *model,
   s->g = cc_model_graph(model);
   s->sources = cc_model_sources(model);
   s->seed = options ? options->seed : 0;
+  s->pixel_scale = 1.0;
   s->threads = options ? options->threads : 0;
   s->max_batch = rt_planned_batch(s->g, options ? options->max_batch : 0);
   const cc_graph *g = s->g;
@@ -171,6 +172,7 @@ void netc_session_destroy(netc_session *s) {
   nc_free(s->epoch_sums);
   nc_free(s->history);
   rt_profile_free(s->profile);
+  rt_classes_free(s);
   nc_free(s);
 }
 

@@ -79,6 +79,11 @@ struct netc_session {
   int n_epoch_sums;                /* entries in epoch_sums */
   rt_record *history;              /* one record per figure and epoch */
   int64_t n_history, cap_history;  /* records used and allocated */
+  char **class_names;              /* an image-folder model's classes, or
+                                      NULL (classes.c) */
+  int n_classes;                   /* entries in class_names */
+  double pixel_scale;              /* its 0..255 pixels were multiplied by
+                                      this (1 when no classes are set) */
   float *params;                   /* all weights, one buffer */
   size_t *param_offset;            /* per param: offset in floats */
   float *slots;                    /* all optimizer slots, one buffer */
@@ -117,6 +122,9 @@ void rt_location(const netc_session *s, nc_span span, char *buf, size_t size);
 /* Appends a figure to the training history (name truncated to fit). */
 netc_status rt_history_add(netc_session *s, int64_t epoch, const char *name,
                            double value);
+
+/* classes.c: forgets the class names (pixel scale back to 1). */
+void rt_classes_free(netc_session *s);
 
 /* init.c: fills every weight from its initializer (seeded). */
 void rt_init_params(netc_session *s);

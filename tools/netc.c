@@ -25,7 +25,9 @@
 #include "config.h"
 #include "netc.h"
 #include "env.h"
+#include "image_folder.h"
 #include "png_grid.h"
+#include "save_outputs.h"
 
 enum {
   EXIT_USAGE = 2,
@@ -58,15 +60,20 @@ typedef struct args {
   int64_t index;           /* --index K: the test record to predict */
   int64_t top;             /* --top K classes shown by predict; 0 = 1 */
   int64_t checkpoint;      /* --checkpoint-every N steps; 0 = never */
-  const char *inputs[MAX_INPUTS]; /* image files after the model */
+  const char *inputs[MAX_INPUTS]; /* image files after the model; the
+                                     Keras file of import-keras */
   int n_inputs;            /* entries in inputs */
+  image_options image;     /* image folders: augmentation, --skip-bad, ... */
+  const char *fetch;       /* --fetch NAME[,NAME]: tensors predict saves */
+  const char *save_outputs; /* --save-outputs OUT.h5: where */
 } args;
 
 typedef enum option_kind {
   OPTION_FLAG,    /* no value; sets an int to 1 */
   OPTION_STRING,  /* a file or folder name (const char *) */
   OPTION_INT,     /* a whole number in [min, max] (int64_t) */
-  OPTION_FRACTION /* a number in [0, 1) (double) */
+  OPTION_FRACTION, /* a number in [0, 1) (double) */
+  OPTION_REAL     /* a number in [min, max] (double) */
 } option_kind;
 
 /* Bits naming the options, for `command.options` and `command.required`. */
@@ -84,7 +91,20 @@ enum {
   OPT_TEST = 1 << 10,
   OPT_INDEX = 1 << 11,
   OPT_TOP = 1 << 12,
-  OPT_CHECKPOINT = 1 << 13
+  OPT_CHECKPOINT = 1 << 13,
+  OPT_FLIP = 1 << 14,
+  OPT_ROTATION = 1 << 15,
+  OPT_SHIFT = 1 << 16,
+  OPT_ZOOM = 1 << 17,
+  OPT_RESCALE = 1 << 18,
+  OPT_SKIP_BAD = 1 << 19,
+  OPT_SIZE = 1 << 20,
+  OPT_GRID = 1 << 21,
+  OPT_FETCH = 1 << 22,
+  OPT_SAVE_OUTPUTS = 1 << 23,
+  OPT_MODEL = 1 << 24,
+  /* how training images of an image folder are drawn */
+  OPT_AUGMENT = OPT_FLIP | OPT_ROTATION | OPT_SHIFT | OPT_ZOOM | OPT_RESCALE
 };
 
 typedef struct option {
@@ -112,7 +132,8 @@ static const option options[] = {
     {OPT_THREADS, "--threads", "T", OPTION_INT, 0, 1024,
      offsetof(args, threads), "worker threads (default: one per core)"},
     {OPT_LIMIT, "--limit", "N", OPTION_INT, 1, INT64_MAX,
-     offsetof(args, limit), "use only the first N training images"},
+     offsetof(args, limit),
+     "use only the first N training images (of each class of an image folder)"},
     {OPT_TEST_LIMIT, "--test-limit", "N", OPTION_INT, 1, INT64_MAX,
      offsetof(args, test_limit), "use only the first N test images"},
     {OPT_SPLIT, "--validation-split", "F", OPTION_FRACTION, 0, 0,
@@ -124,10 +145,37 @@ static const option options[] = {
      "take the images from the test set"},
     {OPT_INDEX, "--index", "K", OPTION_INT, 0, INT32_MAX, offsetof(args, index),
      "predict test image K of the IDX files in --data (from 0)"},
-    {OPT_TOP, "--top", "K", OPTION_INT, 1, CLASSES, offsetof(args, top),
+    {OPT_TOP, "--top", "K", OPTION_INT, 1, MAX_OUTPUTS, offsetof(args, top),
      "show the K most likely classes (default 1)"},
     {OPT_CHECKPOINT, "--checkpoint-every", "N", OPTION_INT, 1, INT64_MAX,
      offsetof(args, checkpoint), "also save to -o every N training steps"},
+    {OPT_MODEL, "--model", "FILE", OPTION_STRING, 0, 0, offsetof(args, file),
+     "the model to fill: a .net file (compiled) or a saved .h5 model"},
+    {OPT_FLIP, "--flip", NULL, OPTION_FLAG, 0, 0,
+     offsetof(args, image.augment.horizontal_flip),
+     "image folders: mirror training images left-right at random"},
+    {OPT_ROTATION, "--rotation", "DEG", OPTION_REAL, 0, 180,
+     offsetof(args, image.augment.rotation_range),
+     "image folders: rotate training images by up to DEG degrees"},
+    {OPT_SHIFT, "--shift", "F", OPTION_FRACTION, 0, 0, offsetof(args, image.shift),
+     "image folders: shift training images by up to F of their width and height"},
+    {OPT_ZOOM, "--zoom", "F", OPTION_FRACTION, 0, 0,
+     offsetof(args, image.augment.zoom_range),
+     "image folders: zoom training images by a factor in [1-F, 1+F]"},
+    {OPT_RESCALE, "--rescale", "F", OPTION_REAL, 0, 1,
+     offsetof(args, image.augment.rescale),
+     "image folders: feed pixels 0..255 times F (default: as the model expects)"},
+    {OPT_SKIP_BAD, "--skip-bad", NULL, OPTION_FLAG, 0, 0, offsetof(args, image.skip_bad),
+     "image folders: leave unreadable images out (default: fail)"},
+    {OPT_SIZE, "--size", "N", OPTION_INT, 8, 1024, offsetof(args, image.size),
+     "image folders: resize images to N x N (default 64)"},
+    {OPT_GRID, "--grid", "OUT.png", OPTION_STRING, 0, 0, offsetof(args, image.grid),
+     "also write a PNG grid of the images with their predicted class"},
+    {OPT_FETCH, "--fetch", "NAME[,NAME]", OPTION_STRING, 0, 0, offsetof(args, fetch),
+     "tensors to save with --save-outputs (outputs or any node, e.g. block5_pool)"},
+    {OPT_SAVE_OUTPUTS, "--save-outputs", "OUT.h5", OPTION_STRING, 0, 0,
+     offsetof(args, save_outputs),
+     "write the --fetch tensors, one row per image, as float32 datasets"},
 };
 enum { N_OPTIONS = sizeof options / sizeof *options };
 
@@ -211,8 +259,13 @@ static const char *const *class_names(const char *dir) {
   return digit_names;
 }
 
-static const char *class_name(const char *const *names, int label) {
-  return label >= 0 && label < CLASSES ? names[label] : "?";
+/* names[label], or the label's number (written to `buf`) past the names:
+** a model of 1000 classes may name none of them. */
+static const char *label_name(const char *const *names, int n_names, int label,
+                              char buf[16]) {
+  if (label >= 0 && label < n_names) return names[label];
+  snprintf(buf, 16, "%d", label);
+  return buf;
 }
 
 /* DIR/PREFIX-KIND.gz into `path` when that file exists, else DIR/PREFIX-KIND
@@ -419,9 +472,10 @@ static netc_status show_predictions(netc_session *s, const netc_dataset *test,
         if (p[k] > p[best]) best = k;
       int truth = ((const int32_t *)labels.data)[r];
       right += best == truth;
+      char guess[16], real[16];
       printf("  %lld. %-12s %.3f   true: %s\n", (long long)r + 1,
-             class_name(names, best), (double)p[best],
-             class_name(names, truth));
+             label_name(names, CLASSES, best, guess), (double)p[best],
+             label_name(names, CLASSES, truth, real));
     }
     printf("  %d of %lld right\n", right, (long long)rows);
   }
@@ -470,8 +524,29 @@ static netc_status report_test(netc_session *s, const netc_dataset *test,
   return NETC_OK;
 }
 
-/* Predicts, trains, evaluates and predicts again, printing as it goes;
-** data and session are ready. */
+/* Trains with the progress bar (and checkpoints); *view receives the
+** epochs and their time. */
+static netc_status fit_with_progress(netc_session *s, const args *a,
+                                     const netc_dataset *train,
+                                     const netc_dataset *validation,
+                                     progress_view *view) {
+  progress_view start = {isatty(fileno(stdout)), 0, 0, 0, 0, s,
+                         a->checkpoint ? a->output : NULL, a->checkpoint, NETC_OK};
+  *view = start;
+  netc_fit_options fit = {(int)a->epochs, (int)a->batch, 0, validation, on_progress,
+                          view};
+  netc_status st = netc_session_fit(s, train, &fit);
+  if (view->drawn) putchar('\n'); /* a bar cut short by a failure */
+  return st == NETC_OK ? view->saved : st;
+}
+
+/* "time: 1.2s per epoch, 850 images/s" */
+static void print_speed(const progress_view *view, const netc_dataset *train) {
+  if (view->epochs > 0 && view->seconds > 0)
+    printf("time: %.1fs per epoch, %.0f images/s\n", view->seconds / view->epochs,
+           (double)netc_dataset_rows(train) * view->epochs / view->seconds);
+}
+
 /* Predicts every row of `d` (f32 probabilities, `*classes` per row, into a
 ** new buffer), one row per step: any session can, and a row's result does
 ** not depend on its neighbours. Prints why and returns NULL on failure. */
@@ -489,36 +564,45 @@ static float *predict_rows(netc_session *s, const netc_dataset *d, int *classes)
   return probs;
 }
 
+/* One class of a prediction, for ranking them. */
+typedef struct ranked {
+  float p;   /* its probability */
+  int label; /* its number */
+} ranked;
+
+/* The more likely first; of equals, the lower number. */
+static int by_probability(const void *x, const void *y) {
+  const ranked *a = x, *b = y;
+  int order = (a->p < b->p) - (a->p > b->p);
+  return order ? order : (a->label > b->label) - (a->label < b->label);
+}
+
 /* "test image 0: Coat (4) 0.912345  true: Coat", or with top > 1 a
-** heading and the most likely classes one per line. `truth` < 0 when
-** unknown. */
+** heading and the most likely classes one per line. `names` holds
+** `n_names` names; `truth` < 0 when unknown. */
 static void print_prediction(const char *what, const float *p, int classes,
-                             const char *const *names, int top, int truth) {
-  int order[CLASSES];
+                             const char *const *names, int n_names, int top, int truth) {
+  ranked order[MAX_OUTPUTS];
+  if (classes > MAX_OUTPUTS) classes = MAX_OUTPUTS; /* predict_rows's limit */
   int shown = top < classes ? top : classes;
-  if (shown > CLASSES) shown = CLASSES;
-  for (int k = 0; k < shown; k++) { /* selection of the best `shown` */
-    int best = -1;
-    for (int c = 0; c < classes; c++) {
-      int taken = 0;
-      for (int j = 0; j < k; j++) taken |= order[j] == c;
-      if (!taken && (best < 0 || p[c] > p[best])) best = c;
-    }
-    order[k] = best;
-  }
+  for (int c = 0; c < classes; c++) order[c] = (ranked){p[c], c};
+  qsort(order, (size_t)classes, sizeof *order, by_probability);
+  char best[16], real[16];
+  const char *truth_name = label_name(names, n_names, truth, real);
   if (shown == 1) {
-    printf("%s: %s (%d) %.6f", what, class_name(names, order[0]), order[0],
-           (double)p[order[0]]);
-    if (truth >= 0) printf("  true: %s", class_name(names, truth));
+    printf("%s: %s (%d) %.6f", what, label_name(names, n_names, order[0].label, best),
+           order[0].label, (double)order[0].p);
+    if (truth >= 0) printf("  true: %s", truth_name);
   } else {
     printf("%s", what);
-    if (truth >= 0) printf(" (true: %s)", class_name(names, truth));
+    if (truth >= 0) printf(" (true: %s)", truth_name);
     putchar(':');
   }
   putchar('\n');
   for (int k = 0; shown > 1 && k < shown; k++)
-    printf("  %d. %-12s (%d) %.6f\n", k + 1, class_name(names, order[k]), order[k],
-           (double)p[order[k]]);
+    printf("  %d. %-12s (%d) %.6f\n", k + 1,
+           label_name(names, n_names, order[k].label, best), order[k].label,
+           (double)order[k].p);
 }
 
 /* Predicts test record `index` alone and prints it as "test image K: ...". */
@@ -534,7 +618,8 @@ static netc_status predict_test_record(netc_session *s, const netc_dataset *test
   if (probs) {
     char what[64];
     snprintf(what, sizeof what, "test image %lld", (long long)index);
-    print_prediction(what, probs, classes, names, top, ((const int32_t *)labels.data)[0]);
+    print_prediction(what, probs, classes, names, CLASSES, top,
+                     ((const int32_t *)labels.data)[0]);
   }
   free(probs);
   netc_dataset_destroy(one);
@@ -558,22 +643,12 @@ static netc_status train_session(netc_session *s, const args *a,
   if (netc_session_step(s) > 0)
     printf(", resuming at step %lld", (long long)netc_session_step(s));
   putchar('\n');
+  progress_view view;
   netc_status st = show_predictions(s, test, batch, names, "before");
-  if (st != NETC_OK) return st;
-
-  progress_view view = {isatty(fileno(stdout)), 0, 0, 0, 0, s,
-                        a->checkpoint ? a->output : NULL, a->checkpoint, NETC_OK};
-  netc_fit_options fit = {(int)a->epochs, batch, 0, validation, on_progress,
-                          &view};
-  st = netc_session_fit(s, train, &fit);
-  if (view.drawn) putchar('\n'); /* a bar cut short by a failure */
-  if (st == NETC_OK) st = view.saved;
+  if (st == NETC_OK) st = fit_with_progress(s, a, train, validation, &view);
   if (st == NETC_OK) st = report_test(s, test, batch);
   if (st != NETC_OK) return st;
-  if (view.epochs > 0 && view.seconds > 0)
-    printf("time: %.1fs per epoch, %.0f images/s\n",
-           view.seconds / view.epochs,
-           (double)netc_dataset_rows(train) * view.epochs / view.seconds);
+  print_speed(&view, train);
   st = show_predictions(s, test, batch, names, "after");
   if (st != NETC_OK || !a->output) return st;
   st = netc_session_save(s, a->output);
@@ -582,8 +657,45 @@ static netc_status train_session(netc_session *s, const args *a,
   return netc_dataset_rows(test) ? predict_test_record(s, test, 0, names, 1) : NETC_OK;
 }
 
+/* Trains on an image folder, validating on a split of it; the class names
+** go into the session, and so into the file saved with -o. */
+static int train_folder(const netc_model *model, netc_session *s, const args *a) {
+  int height, width;
+  if (model_image_size(model, &height, &width) != 0) return EXIT_FAILURE;
+  netc_dataset *validation = NULL;
+  double scale = image_pixel_scale(model, s, &a->image);
+  netc_dataset *train = load_image_folder(a->data, height, width, a->limit,
+                                          a->validation_split, scale, &a->image, &validation);
+  int code = !train || remember_classes(s, train, scale) != 0;
+  if (code) {
+    netc_dataset_destroy(validation);
+    netc_dataset_destroy(train);
+    return EXIT_FAILURE;
+  }
+  printf("train on %lld images of %s (%dx%d)", (long long)netc_dataset_rows(train),
+         a->data, width, height);
+  if (validation) printf(", validate on %lld", (long long)netc_dataset_rows(validation));
+  if (netc_session_step(s) > 0)
+    printf(", resuming at step %lld", (long long)netc_session_step(s));
+  printf("\nclasses:");
+  for (int k = 0; k < netc_session_class_count(s); k++)
+    printf("%s %d %s", k ? "," : "", k, netc_session_class_name(s, k));
+  putchar('\n');
+  progress_view view;
+  netc_status st = fit_with_progress(s, a, train, validation, &view);
+  if (st == NETC_OK) print_speed(&view, train);
+  if (st == NETC_OK && a->output) st = netc_session_save(s, a->output);
+  if (st == NETC_OK && a->output)
+    printf("saved %s (step %lld)\n", a->output, (long long)netc_session_step(s));
+  code = st == NETC_OK ? finish_output(stdout, "standard output", st)
+                       : session_failure(s, st);
+  netc_dataset_destroy(validation);
+  netc_dataset_destroy(train);
+  return code;
+}
+
 static int run_train(const netc_model *model, netc_session *s, const args *a) {
-  (void)model;
+  if (is_image_folder(a->data)) return train_folder(model, s, a);
   netc_dataset *train = NULL, *test = NULL, *validation = NULL;
   int code = EXIT_FAILURE;
   int loaded = (train = load_idx(a->data, "train", a->limit)) &&
@@ -665,16 +777,38 @@ static int run_predict(const netc_model *model, netc_session *s, const args *a) 
     netc_dataset_destroy(test);
     return st == NETC_OK ? finish_output(stdout, "standard output", st) : EXIT_FAILURE;
   }
+  /* a model trained on an image folder names its classes; others are
+  ** numbered (digits, or Fashion-MNIST's names with --data) */
+  int named = netc_session_class_count(s), n_names = CLASSES;
+  const char **folder_names = named ? malloc((size_t)named * sizeof *folder_names) : NULL;
+  if (named && !folder_names) {
+    fprintf(stderr, "netc: out of memory\n");
+    return EXIT_FAILURE;
+  }
+  for (int k = 0; k < named; k++) folder_names[k] = netc_session_class_name(s, k);
+  if (named) {
+    names = folder_names;
+    n_names = named;
+  }
   netc_dataset *images = load_images(model, a);
+  netc_dataset *feed =
+      images ? scaled_images(images, image_pixel_scale(model, s, &a->image)) : NULL;
   int classes = 0;
-  float *probs = images ? predict_rows(s, images, &classes) : NULL;
+  float *probs = feed ? predict_rows(s, feed, &classes) : NULL;
   for (int i = 0; probs && i < a->n_inputs; i++)
     print_prediction(a->inputs[i], probs + (size_t)i * (size_t)classes, classes, names,
-                     top, -1);
-  netc_dataset_destroy(images);
+                     n_names, top, -1);
   int code = probs ? finish_output(stdout, "standard output", NETC_OK) : EXIT_FAILURE;
+  if (code == 0 && a->image.grid) {
+    code = write_prediction_grid(a->image.grid, images, probs, classes, names, n_names);
+    if (code == 0) printf("wrote %s\n", a->image.grid);
+  }
+  if (code == 0 && a->fetch) code = save_outputs(s, feed, a->fetch, a->save_outputs);
+  netc_dataset_destroy(feed);
+  netc_dataset_destroy(images);
   free(probs);
-  return code;
+  free(folder_names);
+  return code ? EXIT_FAILURE : finish_output(stdout, "standard output", NETC_OK);
 }
 
 static int run_inspect(const netc_model *model, netc_session *s, const args *a) {
@@ -684,12 +818,53 @@ static int run_inspect(const netc_model *model, netc_session *s, const args *a) 
   return finish_output(stdout, "standard output", st);
 }
 
+/* --------------------------------------------------------- import-keras */
+
+static int run_import_keras(const netc_model *model, netc_session *s, const args *a) {
+  netc_import_report r;
+  netc_status st = netc_session_import_keras(s, a->inputs[0], &r);
+  if (st != NETC_OK) return session_failure(s, st);
+  printf("imported %s into model %s: %d layer%s filled, ", a->inputs[0],
+         netc_model_name(model), r.filled, r.filled == 1 ? "" : "s");
+  print_count(stdout, r.params_imported);
+  printf(" of ");
+  print_count(stdout, r.params_total);
+  printf(" parameters\n");
+  static const char *const headings[] = {
+      [NETC_IMPORT_FILLED] = "filled", [NETC_IMPORT_SKIPPED] = "skipped (not in the model)",
+      [NETC_IMPORT_NOT_FILLED] = "not filled (weights kept)"};
+  for (int outcome = NETC_IMPORT_FILLED; outcome <= NETC_IMPORT_NOT_FILLED; outcome++) {
+    int shown = 0, column = 0;
+    for (int i = 0; i < r.listed; i++) {
+      if ((int)r.layers[i].outcome != outcome) continue;
+      if (shown++ == 0) {
+        column = printf("  %s: ", headings[outcome]);
+      } else if (column + 2 + (int)strlen(r.layers[i].name) > 78) {
+        column = printf(",\n    ") - 2;
+      } else {
+        column += printf(", ");
+      }
+      column += printf("%s", r.layers[i].name);
+    }
+    if (shown) putchar('\n');
+  }
+  if (r.listed < r.filled + r.skipped + r.not_filled)
+    printf("  (and %d more layers)\n", r.filled + r.skipped + r.not_filled - r.listed);
+  st = netc_session_save(s, a->output);
+  if (st != NETC_OK) return session_failure(s, st);
+  printf("wrote %s\n", a->output);
+  return finish_output(stdout, "standard output", NETC_OK);
+}
+
 /* ------------------------------------------------------------ samples */
 
 static int run_samples(const netc_model *model, netc_session *session,
                        const args *a) {
   (void)model, (void)session;
   const char *path = a->output ? a->output : "samples.png";
+  if (is_image_folder(a->data))
+    return write_folder_samples(a->data, &a->image, a->count ? a->count : DEFAULT_COUNT,
+                                (uint64_t)a->seed, path);
   netc_dataset *d =
       load_idx(a->data, a->test ? "t10k" : "train",
                a->count ? a->count : DEFAULT_COUNT);
@@ -733,7 +908,8 @@ static int run_samples(const netc_model *model, netc_session *session,
   for (int i = 0; i < n; i++) {
     if (i % columns == 0) fputs(i ? "\n  " : "  ", stdout);
     else fputs(", ", stdout);
-    fputs(class_name(names, label[i]), stdout);
+    char number[16];
+    fputs(label_name(names, CLASSES, label[i], number), stdout);
   }
   putchar('\n');
   netc_dataset_destroy(d);
@@ -768,38 +944,72 @@ static const command commands[] = {
      "resumes where it stopped (weights, optimizer, step, data cursor and\n"
      "seed), bit for bit as if training had not been interrupted. With -o\n"
      "the session is saved at the end, then test image 0 is predicted as\n"
-     "`netc predict OUT.h5 --data DIR --index 0` will.\n",
+     "`netc predict OUT.h5 --data DIR --index 0` will.\n"
+     "\n"
+     "DIR may instead be an image folder, DIR/<class>/*.jpg|*.jpeg|*.png\n"
+     "(classes sorted by name, as Keras's flow_from_directory): its images\n"
+     "are resized to the input 'image' (f32[batch,H,W,3], pixels 0..255\n"
+     "times --rescale: by default 1 when 'image' goes into caffe_preprocess,\n"
+     "as for VGG16, else 1/255) and their class numbers feed 'label'. Training\n"
+     "images are augmented as --flip, --rotation, --shift and --zoom say,\n"
+     "--validation-split holds out a seeded random part (the same each run)\n"
+     "and --limit counts per class. The class names are saved with the\n"
+     "model, so `netc predict OUT.h5 photo.jpg` prints them.\n",
      OPT_DATA | OPT_OUTPUT | OPT_EPOCHS | OPT_BATCH | OPT_SEED | OPT_THREADS |
-         OPT_LIMIT | OPT_TEST_LIMIT | OPT_SPLIT | OPT_CHECKPOINT,
+         OPT_LIMIT | OPT_TEST_LIMIT | OPT_SPLIT | OPT_CHECKPOINT | OPT_AUGMENT |
+         OPT_SKIP_BAD,
      OPT_DATA, NEEDS_SESSION, 0, run_train},
     {"eval", "FILE.h5 --data DIR [OPTIONS]",
      "report the losses and metrics of a model on the IDX test files", NULL,
      OPT_DATA | OPT_BATCH | OPT_THREADS | OPT_TEST_LIMIT, OPT_DATA, NEEDS_SESSION,
      0, run_eval},
-    {"predict", "FILE.h5 (--data DIR --index K | IMAGE...) [--top K]",
+    {"predict", "FILE.h5 (--data DIR --index K | IMAGE... [--grid OUT.png]\n"
+     "            [--fetch NAME[,NAME] --save-outputs OUT.h5]) [--top K]",
      "classify test images or JPEG/PNG files, with the class probability",
      "Test image K of the IDX files in DIR, or each JPEG or PNG file\n"
-     "(resized to the model's input 'image' and scaled to [0, 1]). Class\n"
-     "names are Fashion-MNIST's when DIR's name says fashion, else the\n"
-     "class numbers.\n",
-     OPT_DATA | OPT_INDEX | OPT_TOP | OPT_THREADS, 0, NEEDS_SESSION, 1, run_predict},
+     "(resized to the model's input 'image', pixels 0..255 when 'image'\n"
+     "goes into caffe_preprocess, as for VGG16, else scaled to [0, 1]). The\n"
+     "model's first output gives the class probabilities. Class names are\n"
+     "Fashion-MNIST's when DIR's name says fashion, else the class numbers.\n"
+     "A model trained on an image folder gets its pixels as in training\n"
+     "(0..255 times its --rescale) and names its classes.\n"
+     "--save-outputs writes each --fetch tensor as a float32 dataset named\n"
+     "after it, one row per image in the order given (NHWC, row-major).\n",
+     OPT_DATA | OPT_INDEX | OPT_TOP | OPT_THREADS | OPT_GRID | OPT_FETCH |
+         OPT_SAVE_OUTPUTS,
+     0, NEEDS_SESSION, 1, run_predict},
     {"inspect", "FILE.h5",
      "print the training state of a saved model: step, epoch, optimizer, history",
      NULL, 0, 0, NEEDS_SESSION, 0, run_inspect},
-    {"samples", "--data DIR [-o FILE.png] [--count N] [--test]",
+    {"samples", "--data DIR [-o FILE.png] [--count N] [--test | AUGMENTATION]",
      "write a PNG grid of the first images of IDX files with their labels",
      "The grid goes to samples.png unless -o is given; each image is shown\n"
-     "twice its size with its class number under it.\n",
-     OPT_DATA | OPT_OUTPUT | OPT_COUNT | OPT_TEST, OPT_DATA, NEEDS_NOTHING, 0,
-     run_samples},
+     "twice its size with its class number under it. For an image folder\n"
+     "the images are taken across the classes, resized to --size and\n"
+     "augmented as `netc train --seed S` with the same options does in its\n"
+     "first epoch, each with its class name.\n",
+     OPT_DATA | OPT_OUTPUT | OPT_COUNT | OPT_TEST | OPT_AUGMENT | OPT_SKIP_BAD |
+         OPT_SIZE | OPT_SEED,
+     OPT_DATA, NEEDS_NOTHING, 0, run_samples},
+    {"import-keras", "KERAS.h5 --model FILE.net -o OUT.h5 [--seed S]",
+     "fill a model with the weights of a Keras HDF5 file and save it",
+     "Reads a weight file of Keras 1 or 2 (save_weights or model.save), such\n"
+     "as applications' vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5:\n"
+     "each of its layers with weights fills the model's layer of the same\n"
+     "name. Model layers the file lacks keep their weights (the seed's, or\n"
+     "a saved model's) and file layers the model lacks are skipped; both\n"
+     "are listed. The session is saved to OUT.h5.\n"
+     "A weight of another shape is an error and nothing is written.\n",
+     OPT_MODEL | OPT_OUTPUT | OPT_SEED | OPT_THREADS, OPT_MODEL | OPT_OUTPUT, NEEDS_SESSION,
+     1, run_import_keras},
 };
 enum { N_COMMANDS = sizeof commands / sizeof *commands };
 
 static void print_help(FILE *f) {
   fprintf(f, "usage: netc COMMAND [OPTIONS] [FILE.net|FILE.h5]\n\ncommands:\n");
   for (int i = 0; i < N_COMMANDS; i++)
-    fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
-  fprintf(f, "  %-9s %s\n", "env", "step CartPole by hand: netc env cartpole --help");
+    fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
+  fprintf(f, "  %-12s %s\n", "env", "step CartPole by hand: netc env cartpole --help");
   fprintf(f, "\noptions:\n"
              "  -h, --help   show this help, or a command's help after it\n"
              "  --version    show the version\n"
@@ -916,11 +1126,17 @@ static int set_option(const command *c, const option *o, const char *value,
       return usage_error(c, "%s must be from %lld to %lld, got '%s'", o->name,
                          (long long)o->min, (long long)o->max, value);
     *(int64_t *)field = v;
-  } else {
+  } else if (o->kind == OPTION_FRACTION) {
     double v = strtod(value, &end);
     if (end == value || *end != '\0' || !(v >= 0 && v < 1))
       return usage_error(c, "%s needs a number from 0 to below 1, got '%s'",
                          o->name, value);
+    *(double *)field = v;
+  } else {
+    double v = strtod(value, &end);
+    if (end == value || *end != '\0' || !(v >= (double)o->min && v <= (double)o->max))
+      return usage_error(c, "%s needs a number from %lld to %lld, got '%s'", o->name,
+                         (long long)o->min, (long long)o->max, value);
     *(double *)field = v;
   }
   return 0;
@@ -989,9 +1205,9 @@ static int run_command(const command *c, int argc, char **argv) {
       given |= o->bit;
     } else if (arg[0] == '-' && arg[1] != '\0') {
       return usage_error(c, "unknown option '%s'", arg);
-    } else if (!a.file && c->needs != NEEDS_NOTHING) {
+    } else if (!a.file && c->needs != NEEDS_NOTHING && !(c->options & OPT_MODEL)) {
       a.file = arg;
-    } else if (a.file && c->inputs && a.n_inputs < MAX_INPUTS) {
+    } else if ((a.file || (c->options & OPT_MODEL)) && c->inputs && a.n_inputs < MAX_INPUTS) {
       a.inputs[a.n_inputs++] = arg;
     } else {
       return usage_error(c, "unexpected argument '%s'", arg);
@@ -1001,6 +1217,14 @@ static int run_command(const command *c, int argc, char **argv) {
     if (c->required & options[i].bit & ~given)
       return usage_error(c, "%s needs %s %s", c->name, options[i].name,
                          options[i].value);
+  unsigned folder_only = OPT_AUGMENT | OPT_SKIP_BAD | OPT_SIZE;
+  if ((given & folder_only) && a.data && !is_image_folder(a.data))
+    return usage_error(c, "%s is not an image folder (DIR/<class>/*.jpg): augmentation, "
+                       "--skip-bad and --size are for image folders", a.data);
+  if (!(given & OPT_FETCH) != !(given & OPT_SAVE_OUTPUTS))
+    return usage_error(c, "--fetch and --save-outputs go together");
+  if ((given & (OPT_GRID | OPT_FETCH)) && !a.n_inputs)
+    return usage_error(c, "--grid and --fetch need image files");
   if (c->needs == NEEDS_NOTHING) return c->run(NULL, NULL, &a);
   if (!a.file) return usage_error(c, "%s needs a model file", c->name);
   int saved = is_saved_model(a.file);
@@ -1012,6 +1236,8 @@ static int run_command(const command *c, int argc, char **argv) {
     return usage_error(c, "--checkpoint-every needs -o OUT.h5");
   if (c->run == run_predict && !a.n_inputs == !(given & OPT_INDEX))
     return usage_error(c, "predict needs --index K (with --data) or image files");
+  if (c->run == run_import_keras && a.n_inputs != 1)
+    return usage_error(c, "import-keras needs one Keras .h5 file");
   if (c->run == run_predict && (given & OPT_INDEX) && !a.data)
     return usage_error(c, "--index needs --data DIR");
 

@@ -80,6 +80,29 @@ const netc_augment *rt_dataset_augment(const netc_dataset *d, const char *column
              : NULL;
 }
 
+netc_status netc_dataset_augmented_images(const netc_dataset *d, const char *column,
+                                          uint64_t seed, int64_t epoch, int64_t first,
+                                          int64_t count, float *out, netc_error *error) {
+  const rt_column *col = rt_dataset_find(d, column);
+  if (!col || col->data.dtype != NETC_U8 || col->data.rank != 4)
+    return rt_error(error, col ? NETC_EDTYPE : NETC_ENOTFOUND,
+                    "the dataset has no u8 image column [N,H,W,C] '%s'",
+                    column ? column : "(null)");
+  if (!out || epoch < 0 || first < 0 || count < 0 || first > d->rows ||
+      count > d->rows - first)
+    return rt_error(error, NETC_EINVAL, "rows [%lld, %lld) are outside the dataset",
+                    (long long)first, (long long)(first + count));
+  static const netc_augment none = {0, 0, 0, 0, 0, 0};
+  const netc_augment *a = rt_dataset_augment(d, column);
+  const int64_t *dims = col->data.dims;
+  int64_t per_image = dims[1] * dims[2] * dims[3];
+  for (int64_t r = first; r < first + count; r++)
+    rt_augment_image(a ? a : &none, seed, (uint64_t)epoch, (uint64_t)r,
+                     (const uint8_t *)col->data.data + r * per_image, dims[1], dims[2],
+                     dims[3], out + (r - first) * per_image);
+  return NETC_OK;
+}
+
 /* A range must be finite and not negative (zoom also below 1, so the
 ** factor stays positive); says which one is not. */
 static netc_status check_range(const char *column, const char *name, double value,

@@ -5,12 +5,16 @@
 ** and object headers carry checksums; the whole file is sealed with a
 ** checksum of our own besides (seal.c).
 */
-#define _POSIX_C_SOURCE 200809L /* strnlen */
+#define _POSIX_C_SOURCE 200809L /* strnlen, O_CLOEXEC, O_NONBLOCK */
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/nc_alloc.h"
 #include "runtime/io/h5_file.h"
@@ -60,6 +64,22 @@ netc_status rt_h5_fail(rt_h5 *h, netc_status status, int lib, const char *fmt,
   }
   H5Eclear2(H5E_DEFAULT);
   return h->status;
+}
+
+void rt_h5_check_file(rt_h5 *h, const char *kind) {
+  if (h->status != NETC_OK) return;
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer */
+  int fd = open(h->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0)
+    rt_h5_fail(h, NETC_EIO, 0, "cannot open: %s", strerror(errno));
+  else if (S_ISDIR(st.st_mode))
+    rt_h5_fail(h, NETC_EIO, 0, "is a folder, not a %s", kind);
+  else if (!S_ISREG(st.st_mode))
+    rt_h5_fail(h, NETC_EIO, 0, "is not a regular file");
+  else if (st.st_size == 0)
+    rt_h5_fail(h, NETC_EFORMAT, 0, "is empty, not a %s", kind);
+  if (fd >= 0) close(fd);
 }
 
 hid_t rt_h5_access_plist(void) {

@@ -42,6 +42,10 @@ netc_status rt_h5_end(rt_h5 *h);
 ** message of HDF5's error stack appended when `lib` is set. */
 netc_status rt_h5_fail(rt_h5 *h, netc_status status, int lib, const char *fmt,
                        ...) __attribute__((format(printf, 4, 5)));
+/* What the file system says before HDF5 sees the file: it can be opened,
+** is a regular file (not a folder, not a FIFO) and is not empty; `kind`
+** names what it should be ("netc model file"). */
+void rt_h5_check_file(rt_h5 *h, const char *kind);
 /* File access properties of save and load: every object closes with the
 ** file, and the HDF5 1.8 format (checksummed superblock and headers). */
 hid_t rt_h5_access_plist(void);

@@ -62,6 +62,10 @@ netc_status netc_session_write_state(const netc_session *s, netc_write_fn write,
   nc_buf_printf(&out, "\nseed: %llu\n", (unsigned long long)s->seed);
   put_training(&out, s->g);
   put_history(&out, s);
+  for (int i = 0; i < s->n_classes; i++)
+    nc_buf_printf(&out, "%s%d %s%s", i ? ", " : "classes: ", i, s->class_names[i],
+                  i + 1 < s->n_classes ? "" : "\n");
+  if (s->n_classes) nc_buf_printf(&out, "pixel scale: %g\n", s->pixel_scale);
   netc_status st = NETC_OK;
   if (out.failed)
     st = NETC_ENOMEM;

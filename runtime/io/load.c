@@ -7,35 +7,13 @@
 ** weights and state are checked against the graph before a session is made
 ** to hold them.
 */
-#define _POSIX_C_SOURCE 200809L /* O_CLOEXEC, O_NONBLOCK */
-
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "runtime/data/dataset.h"
 #include "runtime/io/ir_codec.h"
 #include "runtime/io/seal.h"
 #include "runtime/io/state_codec.h"
-
-/* What the file system says, before HDF5 sees the file. */
-static void check_file(rt_h5 *h) {
-  /* O_NONBLOCK: opening a FIFO must not wait for a writer */
-  int fd = open(h->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) != 0)
-    rt_h5_fail(h, NETC_EIO, 0, "cannot open: %s", strerror(errno));
-  else if (S_ISDIR(st.st_mode))
-    rt_h5_fail(h, NETC_EIO, 0, "is a folder, not a model file");
-  else if (!S_ISREG(st.st_mode))
-    rt_h5_fail(h, NETC_EIO, 0, "is not a regular file");
-  else if (st.st_size == 0)
-    rt_h5_fail(h, NETC_EFORMAT, 0, "is empty, not a netc model file");
-  if (fd >= 0) close(fd);
-}
 
 /* Opens the file and checks its format marks. */
 static void open_model_file(rt_h5 *h) {
@@ -71,7 +49,7 @@ netc_status netc_session_load(const char *path, const netc_session_options *opti
   if (!path || !model_out) return rt_error(error, NETC_EINVAL, "no file or model to load");
   rt_h5 h;
   rt_h5_begin(&h, path);
-  check_file(&h);
+  rt_h5_check_file(&h, "netc model file");
   rt_seal_check(&h);
   if (h.status == NETC_OK) open_model_file(&h);
   nc_arena *arena = NULL;

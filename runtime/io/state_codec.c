@@ -24,6 +24,40 @@ static const rt_h5_table history_table = {
     "/history", history_fields, sizeof history_fields / sizeof *history_fields,
     sizeof(rt_record)};
 
+/* /classes: the class names (a table of char * rows, one field at offset 0)
+** with the pixel scale as its attribute; only in files of models trained on
+** an image folder. */
+static const rt_h5_field class_fields[] = {
+    {"name", RT_H5_TEXT, 0, 0, 0, NULL},
+};
+static const rt_h5_table class_table = {"/classes", class_fields, 1, sizeof(char *)};
+
+static void write_classes(rt_h5 *h, const netc_session *s) {
+  if (!s->n_classes) return;
+  rt_h5_write_table(h, &class_table, s->class_names, NULL, s->n_classes);
+  hid_t table = rt_h5_open(h, "/classes");
+  if (table >= 0)
+    rt_h5_set_attr(h, table, "pixel_scale", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 0,
+                   &s->pixel_scale);
+  rt_h5_close(table);
+}
+
+static void read_classes(rt_h5 *h, netc_session *s) {
+  if (h->status != NETC_OK || H5Lexists(h->file, "classes", H5P_DEFAULT) <= 0) return;
+  double scale = 0;
+  hid_t table = rt_h5_open(h, "/classes");
+  if (table >= 0) rt_h5_get_attr(h, table, "/classes", "pixel_scale", H5T_NATIVE_DOUBLE, 0, &scale);
+  rt_h5_close(table);
+  nc_arena arena;
+  nc_arena_init(&arena);
+  int64_t n = 0;
+  const char *const *names = rt_h5_read_table(h, &class_table, &arena, &n);
+  if (h->status == NETC_OK &&
+      (n < 1 || n > INT32_MAX || netc_session_set_classes(s, names, (int)n, scale) != NETC_OK))
+    rt_h5_fail(h, NETC_EFORMAT, 0, "/classes: %s", n < 1 ? "no class" : s->error);
+  nc_arena_release(&arena);
+}
+
 /* "/params/conv2d/kernel" into buf; 0 (recorded) when it does not fit. */
 static int object_path(rt_h5 *h, char *buf, size_t size, const char *group,
                        const char *name) {
@@ -82,6 +116,7 @@ void rt_state_write(rt_h5 *h, const netc_session *s) {
   }
   rt_h5_close(state);
   rt_h5_write_table(h, &history_table, s->history, NULL, s->n_history);
+  write_classes(h, s);
 }
 
 void rt_state_check(rt_h5 *h, const cc_graph *g, uint64_t *seed) {
@@ -118,4 +153,5 @@ void rt_state_read(rt_h5 *h, netc_session *s) {
     s->history = history;
     s->n_history = s->cap_history = n;
   }
+  read_classes(h, s);
 }

@@ -10,7 +10,8 @@
 #include "runtime/io/h5_file.h"
 #include "runtime/session.h"
 
-/* Writes the weights, optimizer slots, step, seed, data cursor, history. */
+/* Writes the weights, optimizer slots, step, seed, data cursor, history
+** and class names. */
 void rt_state_write(rt_h5 *h, const netc_session *s);
 /* Before a session exists: checks that every weight and slot of graph g is
 ** in the file with its shape, and reads the seed. */
