@@ -162,6 +162,11 @@ expect 1 samples --data "$tmp/no/such/dir"
 contains err "$tmp/no/such/dir"
 expect 1 train "$models/mnist.net" --data "$tmp"
 contains err "$tmp/train-images-idx3-ubyte"
+# dims whose product overflows 64 bits (found by tests/fuzz/fuzz_idx)
+mkdir "$tmp/huge"
+printf '\0\0\10\3\1\0\0\0\1\0\0\0\1\0\0\0' >"$tmp/huge/train-images-idx3-ubyte"
+expect 1 samples --data "$tmp/huge"
+contains err "$tmp/huge/train-images-idx3-ubyte: the dims announce more than"
 
 # ------------------------------------------------ saved models (.h5)
 

@@ -14,6 +14,8 @@
 #include "runtime/data/dataset.h"
 
 enum { IDX_UBYTE = 0x08, IDX_MAX_DIM = 1 << 24 };
+/* The largest file read: three dims of up to 2^24 would overflow. */
+#define IDX_MAX_BYTES ((int64_t)1 << 40)
 
 typedef struct idx_file {
   int rank;          /* 1 for labels, 3 for images */
@@ -61,8 +63,12 @@ static netc_status read_idx(const char *path, int rank, int64_t limit,
     int64_t v = ((int64_t)d[0] << 24) | ((int64_t)d[1] << 16) | ((int64_t)d[2] << 8) | d[3];
     if (v < 1 || v > IDX_MAX_DIM)
       st = rt_error(error, NETC_EFORMAT, "%s: dim %d is %lld", path, i, (long long)v);
+    else if (count > IDX_MAX_BYTES / v)
+      st = rt_error(error, NETC_EFORMAT, "%s: the dims announce more than %lld bytes", path,
+                    (long long)IDX_MAX_BYTES);
+    else
+      count *= v;
     out->dims[i] = v;
-    count *= v;
   }
   if (st == NETC_OK && limit > 0 && limit < out->dims[0]) {
     count = count / out->dims[0] * limit;
