@@ -72,6 +72,9 @@ contains err "unknown option '--bogus'"
 expect 2 check -o "$tmp/x" "$models/mnist.net"
 expect 2 check "$models/mnist.net" "$models/mnist.net"
 expect 2 dot "$models/mnist.net" -o
+# the one diagnostic without a .net file to show (tests/golden/coverage.py)
+expect 1 check "$tmp/nope.net"
+contains err "error: cannot read '$tmp/nope.net': No such file or directory"
 
 # ----------------------------------------------------- good models
 
