@@ -14,6 +14,7 @@
 #include "compiler/ir.h"
 #include "netc.h"
 #include "runtime/kernels/kernels.h"
+#include "runtime/session_guard.h"
 
 /* Where a node's value lives while an entry runs. */
 typedef enum rt_storage {
@@ -89,6 +90,7 @@ struct netc_session {
   float clip_scale;                /* global-norm clipping factor this step */
   float clip_value;                /* per-element clipping bound, 0 = off */
   char error[512];                 /* why the last call failed */
+  rt_guard guard;                  /* debug checks (session_guard.h) */
 };
 
 /* Records an error message and returns `status`. */

@@ -95,7 +95,8 @@ static netc_status read_idx(const char *path, int rank, int64_t limit,
 netc_status netc_dataset_load_idx(const char *images_path, const char *labels_path,
                                   const netc_idx_options *options,
                                   netc_dataset **out, netc_error *error) {
-  if (!out || !images_path || !labels_path) return NETC_EINVAL;
+  if (!out || !images_path || !labels_path)
+    return rt_error(error, NETC_EINVAL, "no image file, label file or output");
   *out = NULL;
   int64_t limit = options && options->limit > 0 ? options->limit : 0;
   idx_file images, labels;
