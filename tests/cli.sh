@@ -170,6 +170,10 @@ mkdir "$tmp/huge"
 printf '\0\0\10\3\1\0\0\0\1\0\0\0\1\0\0\0' >"$tmp/huge/train-images-idx3-ubyte"
 expect 1 samples --data "$tmp/huge"
 contains err "$tmp/huge/train-images-idx3-ubyte: the dims announce more than"
+# a 16-byte file announcing 10^12 bytes: read as it comes, not allocated
+printf '\0\0\10\3\0\17\102\100\0\0\3\350\0\0\3\350' >"$tmp/huge/train-images-idx3-ubyte"
+expect 1 train "$models/mnist.net" --data "$tmp/huge"
+contains err "train-images-idx3-ubyte: truncated: the header announces 1000000 records"
 
 # ------------------------------------------------ saved models (.h5)
 
