@@ -244,9 +244,9 @@ netc_status netc_model_param_counts(const netc_model *model, int64_t *trainable,
   for (int i = 0; i < g->n_params; i++) {
     int64_t n = cc_shape_elements(&g->nodes[g->params[i].node].shape);
     if (g->params[i].trainable)
-      t += n;
+      t = cc_count_add(t, n);
     else
-      f += n;
+      f = cc_count_add(f, n);
   }
   if (trainable) *trainable = t;
   if (frozen) *frozen = f;

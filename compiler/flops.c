@@ -14,7 +14,7 @@ static int64_t input_elements(const cc_graph *g, const cc_node *n, int i) {
 
 /* `per` operations for each of `elements`, or 0 when they are unknown. */
 static int64_t times(int64_t elements, int64_t per) {
-  return elements < 0 || per < 0 ? 0 : elements * per;
+  return elements < 0 || per < 0 ? 0 : cc_count_mul(elements, per);
 }
 
 /* CONV2D: each output element is a dot product over the window and the
@@ -26,7 +26,7 @@ static int64_t conv2d_flops(const cc_graph *g, const cc_node *n,
   const cc_shape *k = &g->nodes[n->inputs[kernel]].shape;
   int64_t window = cc_shape_elements(k);
   if (k->rank != 4 || window < 0) return 0;
-  return times(forward_out, 2 * (window / k->dim[3]));
+  return times(forward_out, cc_count_mul(2, window / k->dim[3]));
 }
 
 /* MATMUL: [rows, K] x [K, M]; each output element is K multiply-adds. */
@@ -36,7 +36,7 @@ static int64_t matmul_flops(const cc_graph *g, const cc_node *n, int64_t out) {
   /* A weight gradient x^T dy contracts over the batch: per example, each
   ** output element is one multiply-add. */
   int64_t k = a->dim[n->attr.matmul.transpose_a ? 0 : 1];
-  return times(out, 2 * (CC_DIM_IS_SYMBOL(k) ? 1 : k));
+  return times(out, cc_count_mul(2, CC_DIM_IS_SYMBOL(k) ? 1 : k));
 }
 
 int64_t cc_node_flops(const cc_graph *g, const cc_node *n) {

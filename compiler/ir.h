@@ -344,4 +344,14 @@ int cc_grad_like_input(cc_op op);
 ** excluded) of one forward evaluation of the node. */
 int64_t cc_node_flops(const cc_graph *g, const cc_node *n);
 
+/* a + b and a * b of counts (>= 0) that stop at INT64_MAX instead of
+** overflowing: a shape may hold up to INT64_MAX elements, so the totals
+** of parameters, FLOPs and bytes over a graph can exceed it. */
+static inline int64_t cc_count_add(int64_t a, int64_t b) {
+  return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+static inline int64_t cc_count_mul(int64_t a, int64_t b) {
+  return b != 0 && a > INT64_MAX / b ? INT64_MAX : a * b;
+}
+
 #endif

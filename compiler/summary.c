@@ -81,7 +81,7 @@ static int64_t upstream_params(const cc_graph *g, int root, char *mark) {
   int64_t total = 0;
   for (int i = 0; i <= root; i++)
     if (mark[i] && g->nodes[i].op == CC_OP_PARAM && g->nodes[i].param >= 0)
-      total += param_elements(g, g->nodes[i].param);
+      total = cc_count_add(total, param_elements(g, g->nodes[i].param));
   return total;
 }
 
@@ -162,7 +162,7 @@ static size_t put_layer_table(const cc_graph *g, nc_buf *out, nc_buf *rows) {
     const cc_layer *l = &g->layers[i];
     int64_t params = 0;
     for (int p = l->first_param; p < l->first_param + l->n_params; p++)
-      params += param_elements(g, p);
+      params = cc_count_add(params, param_elements(g, p));
     nc_buf_printf(rows, "%s (%s)\t", l->name, l->type);
     if (l->output >= 0) cc_format_shape(rows, g, &g->nodes[l->output].shape);
     nc_buf_putc(rows, '\t');
@@ -191,12 +191,12 @@ static void put_totals(const cc_graph *g, nc_buf *out, size_t rule) {
   int64_t trainable = 0, frozen = 0;
   for (int p = 0; p < g->n_params; p++) {
     if (g->params[p].trainable)
-      trainable += param_elements(g, p);
+      trainable = cc_count_add(trainable, param_elements(g, p));
     else
-      frozen += param_elements(g, p);
+      frozen = cc_count_add(frozen, param_elements(g, p));
   }
   nc_buf_puts(out, "Total params: ");
-  put_count(out, trainable + frozen);
+  put_count(out, cc_count_add(trainable, frozen));
   nc_buf_puts(out, "\nTrainable params: ");
   put_count(out, trainable);
   nc_buf_puts(out, "\nNon-trainable params: ");
@@ -213,10 +213,10 @@ static void put_costs(const cc_graph *g, nc_buf *out) {
   for (int i = 0; i < g->n_nodes; i++) {
     const cc_node *n = &g->nodes[i];
     if (n->backward) continue;
-    flops += cc_node_flops(g, n);
+    flops = cc_count_add(flops, cc_node_flops(g, n));
     int64_t elements = cc_shape_elements_per_example(&n->shape);
     if (n->op != CC_OP_PARAM && n->op != CC_OP_CONST && elements > 0)
-      bytes += elements * (int64_t)dtype_size(n->dtype);
+      bytes = cc_count_add(bytes, cc_count_mul(elements, (int64_t)dtype_size(n->dtype)));
   }
   static const char *const flop_units[5] = {"", "KFLOPs", "MFLOPs", "GFLOPs",
                                             "TFLOPs"};

@@ -9,6 +9,15 @@
 **
 ** Every function that can fail returns a netc_status: NETC_OK (0) on success,
 ** a negative code otherwise. The library never prints, exits or aborts.
+**
+** Misuse: a NULL handle or a NULL pointer argument where data is needed
+** gives NETC_EINVAL (with a message in the netc_error, or in the handle's
+** error when there is a handle); getters given NULL return 0, NULL or a
+** non-NULL string; destroy functions accept NULL. Using a destroyed handle
+** is undefined, and so is calling into one session from two threads at
+** once; a build configured with --enable-debug checks both for sessions:
+** a destroyed session gives NETC_EINVAL (a second destroy is ignored) and
+** a call while another thread is inside the session gives NETC_ESTATE.
 */
 #ifndef NETC_H
 #define NETC_H
@@ -155,7 +164,7 @@ typedef struct netc_tensor {
   void *data;                   /* the elements */
 } netc_tensor;
 
-/* Number of elements (1 for a scalar). */
+/* Number of elements (1 for a scalar, 0 for NULL). */
 int64_t netc_tensor_elements(const netc_tensor *tensor);
 
 /* The declared type of input `name` of a model (NULL: the first input):
@@ -368,7 +377,7 @@ netc_status netc_session_predict(netc_session *session,
 
 /* Formats a Keras-style progress line such as
 ** "1875/1875 [==============================] - 12s 6ms/step - xent: 0.3000 - acc: 0.9000"
-** into buf. Returns the length it needed (like snprintf). */
+** into buf. Returns the length it needed (like snprintf), -1 for NULL. */
 int netc_progress_format(const netc_progress *progress, char *buf,
                          size_t size);
 

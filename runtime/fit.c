@@ -182,9 +182,9 @@ static netc_status sweep(netc_session *s, int entry, const netc_dataset *data,
   return st;
 }
 
-netc_status netc_session_evaluate(netc_session *s, const netc_dataset *data,
-                                  int batch_size_option, const char **names,
-                                  double *values, int capacity, int *count) {
+static netc_status session_evaluate(netc_session *s, const netc_dataset *data,
+                                    int batch_size_option, const char **names,
+                                    double *values, int capacity, int *count) {
   if (!s || !data || (capacity && (!names || !values))) return NETC_EINVAL;
   int entry = cc_graph_find_entry(s->g, "evaluate");
   if (entry < 0)
@@ -207,9 +207,19 @@ netc_status netc_session_evaluate(netc_session *s, const netc_dataset *data,
   return NETC_OK;
 }
 
-netc_status netc_session_predict(netc_session *s, const netc_dataset *data,
-                                 int batch_size_option, const char *output,
-                                 float *out, int64_t capacity, int64_t *written_out) {
+netc_status netc_session_evaluate(netc_session *s, const netc_dataset *data,
+                                  int batch_size_option, const char **names,
+                                  double *values, int capacity, int *count) {
+  netc_status st = rt_guard_enter(s);
+  if (st != NETC_OK) return st;
+  st = session_evaluate(s, data, batch_size_option, names, values, capacity, count);
+  rt_guard_leave(s);
+  return st;
+}
+
+static netc_status session_predict(netc_session *s, const netc_dataset *data,
+                                   int batch_size_option, const char *output,
+                                   float *out, int64_t capacity, int64_t *written_out) {
   if (written_out) *written_out = 0;
   if (!s || !data || !out) return NETC_EINVAL;
   int entry = cc_graph_find_entry(s->g, "predict");
@@ -245,6 +255,16 @@ netc_status netc_session_predict(netc_session *s, const netc_dataset *data,
     if (written_out) *written_out = written;
   }
   batcher_release(&b);
+  return st;
+}
+
+netc_status netc_session_predict(netc_session *s, const netc_dataset *data,
+                                 int batch_size_option, const char *output,
+                                 float *out, int64_t capacity, int64_t *written_out) {
+  netc_status st = rt_guard_enter(s);
+  if (st != NETC_OK) return st;
+  st = session_predict(s, data, batch_size_option, output, out, capacity, written_out);
+  rt_guard_leave(s);
   return st;
 }
 
@@ -309,8 +329,8 @@ static netc_status validate(netc_session *s, const netc_dataset *val, int64_t ba
   return st;
 }
 
-netc_status netc_session_fit(netc_session *s, const netc_dataset *data,
-                             const netc_fit_options *options) {
+static netc_status session_fit(netc_session *s, const netc_dataset *data,
+                               const netc_fit_options *options) {
   if (!s || !data) return NETC_EINVAL;
   netc_fit_options none = {0};
   const netc_fit_options *o = options ? options : &none;
@@ -377,5 +397,14 @@ netc_status netc_session_fit(netc_session *s, const netc_dataset *data,
   }
   nc_free(order);
   batcher_release(&b);
+  return st;
+}
+
+netc_status netc_session_fit(netc_session *s, const netc_dataset *data,
+                             const netc_fit_options *options) {
+  netc_status st = rt_guard_enter(s);
+  if (st != NETC_OK) return st;
+  st = session_fit(s, data, options);
+  rt_guard_leave(s);
   return st;
 }

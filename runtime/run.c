@@ -314,12 +314,13 @@ static netc_status run_copies(netc_session *s, const cc_entry *e) {
   return NETC_OK;
 }
 
-netc_status netc_session_run(netc_session *s, const char *entry,
-                             const netc_feed *feeds, int n_feeds,
-                             const char *const *fetches, int n_fetches,
-                             netc_tensor *results) {
+static netc_status session_run(netc_session *s, const char *entry,
+                               const netc_feed *feeds, int n_feeds,
+                               const char *const *fetches, int n_fetches,
+                               netc_tensor *results) {
   if (!s) return NETC_EINVAL;
   s->error[0] = '\0';
+  if (!entry) return rt_fail(s, NETC_EINVAL, "no entry point to run");
   if (n_feeds < 0 || n_fetches < 0 || (n_feeds && !feeds) ||
       (n_fetches && (!fetches || !results)))
     return rt_fail(s, NETC_EINVAL, "invalid feeds or fetches");
@@ -348,4 +349,15 @@ netc_status netc_session_run(netc_session *s, const char *entry,
     r->data = s->value[node];
   }
   return NETC_OK;
+}
+
+netc_status netc_session_run(netc_session *s, const char *entry,
+                             const netc_feed *feeds, int n_feeds,
+                             const char *const *fetches, int n_fetches,
+                             netc_tensor *results) {
+  netc_status st = rt_guard_enter(s);
+  if (st != NETC_OK) return st;
+  st = session_run(s, entry, feeds, n_feeds, fetches, n_fetches, results);
+  rt_guard_leave(s);
+  return st;
 }

@@ -38,6 +38,7 @@ void rt_location(const netc_session *s, nc_span span, char *buf, size_t size) {
 }
 
 int64_t netc_tensor_elements(const netc_tensor *t) {
+  if (!t) return 0;
   int64_t n = 1;
   for (int i = 0; t && i < t->rank && i < NETC_MAX_RANK; i++) n *= t->dims[i];
   return n;
@@ -104,6 +105,7 @@ netc_status netc_session_create(const netc_model *model,
   if (!model) return NETC_EINVAL;
   netc_session *s = nc_calloc(1, sizeof *s);
   if (!s) return NETC_ENOMEM;
+  rt_guard_register(s);
   s->model = model;
   s->g = cc_model_graph(model);
   s->sources = cc_model_sources(model);
@@ -154,7 +156,10 @@ netc_status netc_session_create(const netc_model *model,
 }
 
 void netc_session_destroy(netc_session *s) {
-  if (!s) return;
+  /* debug builds: a destroyed session, or one in use by another thread,
+  ** is left alone */
+  if (rt_guard_enter(s) != NETC_OK) return;
+  rt_guard_unregister(s);
   rt_plan_free_all(s);
   nc_free(s->params);
   nc_free(s->param_offset);
@@ -220,12 +225,21 @@ netc_status netc_session_get_weight(const netc_session *s, const char *name,
   return NETC_OK;
 }
 
-netc_status netc_session_set_weight(netc_session *s, const char *name,
-                                    const float *values, int64_t count) {
+static netc_status session_set_weight(netc_session *s, const char *name,
+                                      const float *values, int64_t count) {
   float *data;
   netc_status st = find_weight(s, name, count, &data);
   if (st != NETC_OK) return st;
   if (!values) return NETC_EINVAL;
   memcpy(data, values, (size_t)count * sizeof *values);
   return NETC_OK;
+}
+
+netc_status netc_session_set_weight(netc_session *s, const char *name,
+                                    const float *values, int64_t count) {
+  netc_status st = rt_guard_enter(s);
+  if (st != NETC_OK) return st;
+  st = session_set_weight(s, name, values, count);
+  rt_guard_leave(s);
+  return st;
 }

@@ -14,6 +14,7 @@
 #include "compiler/ir.h"
 #include "netc.h"
 #include "runtime/kernels/kernels.h"
+#include "runtime/session_guard.h"
 
 /* Where a node's value lives while an entry runs. */
 typedef enum rt_storage {
@@ -107,6 +108,7 @@ struct netc_session {
   float clip_value;                /* per-element clipping bound, 0 = off */
   char error[512];                 /* why the last call failed */
   rt_profile *profile;             /* per-op timing, NULL when off */
+  rt_guard guard;                  /* debug checks (session_guard.h) */
 };
 
 /* session.c: the batch a session plans for: `requested` when positive,

@@ -72,6 +72,9 @@ contains err "unknown option '--bogus'"
 expect 2 check -o "$tmp/x" "$models/mnist.net"
 expect 2 check "$models/mnist.net" "$models/mnist.net"
 expect 2 dot "$models/mnist.net" -o
+# the one diagnostic without a .net file to show (tests/golden/coverage.py)
+expect 1 check "$tmp/nope.net"
+contains err "error: cannot read '$tmp/nope.net': No such file or directory"
 
 # ----------------------------------------------------- good models
 
@@ -166,6 +169,15 @@ expect 1 samples --data "$tmp/no/such/dir"
 contains err "$tmp/no/such/dir"
 expect 1 train "$models/mnist.net" --data "$tmp"
 contains err "$tmp/train-images-idx3-ubyte"
+# dims whose product overflows 64 bits (found by tests/fuzz/fuzz_idx)
+mkdir "$tmp/huge"
+printf '\0\0\10\3\1\0\0\0\1\0\0\0\1\0\0\0' >"$tmp/huge/train-images-idx3-ubyte"
+expect 1 samples --data "$tmp/huge"
+contains err "$tmp/huge/train-images-idx3-ubyte: the dims announce more than"
+# a 16-byte file announcing 10^12 bytes: read as it comes, not allocated
+printf '\0\0\10\3\0\17\102\100\0\0\3\350\0\0\3\350' >"$tmp/huge/train-images-idx3-ubyte"
+expect 1 train "$models/mnist.net" --data "$tmp/huge"
+contains err "train-images-idx3-ubyte: truncated: the header announces 1000000 records"
 
 # ------------------------------------------------ saved models (.h5)
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # check.sh: the whole test suite, twice: on the build from tools/build.sh,
 # then on a second build in build-asan/ with AddressSanitizer, UBSan and
-# LeakSanitizer. Any failure or sanitizer report fails the script.
+# LeakSanitizer, and the debug checks of session handles (--enable-debug).
+# Any failure or sanitizer report fails the script.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 export OPENBLAS_CORETYPE=Haswell
@@ -11,7 +12,7 @@ make -C "$top/build" -j"$(nproc)" check || {
 }
 mkdir -p "$top/build-asan"
 cd "$top/build-asan"
-[ -f Makefile ] || ../configure --enable-werror --enable-asan
+[ -f Makefile ] || ../configure --enable-werror --enable-asan --enable-debug
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 make -j"$(nproc)" check || {

@@ -4,7 +4,7 @@
 set -eu
 packages="build-essential autoconf automake libtool pkg-config flex bison
   libopenblas-dev libhdf5-dev hdf5-tools libcunit1-dev libpng-dev libjpeg-dev
-  zlib1g-dev dataset-fashion-mnist graphviz python3-h5py"
+  zlib1g-dev dataset-fashion-mnist graphviz python3-h5py valgrind"
 as_root=""
 [ "$(id -u)" -eq 0 ] || as_root="sudo"
 export DEBIAN_FRONTEND=noninteractive

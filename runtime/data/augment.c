@@ -121,6 +121,7 @@ netc_status netc_dataset_set_augment(netc_dataset *d, const char *column,
     d->augment_column = NULL;
     return NETC_OK;
   }
+  if (!column) return rt_error(error, NETC_EINVAL, "no column to augment");
   const rt_column *col = rt_dataset_find(d, column);
   if (!col)
     return rt_error(error, NETC_ENOTFOUND, "the dataset has no column '%s'",

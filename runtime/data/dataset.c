@@ -93,8 +93,9 @@ int64_t netc_dataset_rows(const netc_dataset *d) { return d ? d->rows : 0; }
 
 netc_status netc_dataset_column(const netc_dataset *d, const char *name,
                                 netc_tensor *view) {
+  if (!d || !name || !view) return NETC_EINVAL;
   const rt_column *c = rt_dataset_find(d, name);
-  if (!c || !view) return c ? NETC_EINVAL : NETC_ENOTFOUND;
+  if (!c) return NETC_ENOTFOUND;
   *view = c->data;
   return NETC_OK;
 }
@@ -102,7 +103,7 @@ netc_status netc_dataset_column(const netc_dataset *d, const char *name,
 netc_status netc_dataset_slice(const netc_dataset *d, int64_t first,
                                int64_t count, netc_dataset **out,
                                netc_error *error) {
-  if (!out) return NETC_EINVAL;
+  if (!out) return rt_error(error, NETC_EINVAL, "no output for the slice");
   *out = NULL;
   if (!d || first < 0 || count < 0 || first > d->rows || count > d->rows - first)
     return rt_error(error, NETC_EINVAL, "rows [%lld, %lld) are outside the dataset",

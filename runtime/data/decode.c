@@ -60,12 +60,15 @@ static void jpeg_on_error(j_common_ptr cinfo) {
   longjmp(job->jump, 1);
 }
 
-/* Warnings: libjpeg decodes a file that ends early by padding it with
-** gray, which would train on half-gray images; we refuse it. The other
-** warnings (extraneous bytes, bad Huffman codes it recovers from) only
-** mark files that photo viewers display fine. */
+/* Warnings: libjpeg decodes a file that ends early, or whose entropy data
+** stops at a marker, by padding it with gray, which would train on
+** half-gray images; we refuse both (a few hundred bytes announcing a huge
+** image also kept the decoder busy for minutes: found by fuzz_image). The
+** other warnings (extraneous bytes, bad Huffman codes it recovers from)
+** only mark files that photo viewers display fine. */
 static void jpeg_on_message(j_common_ptr cinfo, int level) {
-  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) jpeg_on_error(cinfo);
+  int code = cinfo->err->msg_code;
+  if (level < 0 && (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER)) jpeg_on_error(cinfo);
 }
 
 static void jpeg_quiet(j_common_ptr cinfo) { (void)cinfo; }

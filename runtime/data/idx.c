@@ -14,6 +14,8 @@
 #include "runtime/data/dataset.h"
 
 enum { IDX_UBYTE = 0x08, IDX_MAX_DIM = 1 << 24 };
+/* The largest file read: three dims of up to 2^24 would overflow. */
+#define IDX_MAX_BYTES ((int64_t)1 << 40)
 
 typedef struct idx_file {
   int rank;          /* 1 for labels, 3 for images */
@@ -32,6 +34,37 @@ static int read_exact(gzFile f, void *buf, size_t n) {
     p += got;
     n -= (size_t)got;
   }
+  return 0;
+}
+
+/* Reads `count` bytes into a new buffer that grows as the bytes arrive, so
+** a header announcing more than the file holds (found by fuzzing: 26 bytes
+** asking for gigabytes) costs no more memory than the data there. Returns
+** 0, -1 when the file ends first, -2 when out of memory. */
+static int read_growing(gzFile f, int64_t count, unsigned char **data) {
+  enum { FIRST_BLOCK = 1 << 20 };
+  size_t want = (size_t)count, have = 0;
+  size_t cap = want < FIRST_BLOCK ? want : FIRST_BLOCK;
+  unsigned char *buf = nc_malloc(cap);
+  while (buf && have < want) {
+    if (have == cap) {
+      size_t grown_cap = cap > want / 2 ? want : 2 * cap;
+      unsigned char *grown = nc_realloc(buf, grown_cap);
+      if (!grown) break;
+      buf = grown;
+      cap = grown_cap;
+    }
+    if (read_exact(f, buf + have, cap - have) != 0) {
+      nc_free(buf);
+      return -1;
+    }
+    have = cap;
+  }
+  if (!buf || have < want) {
+    nc_free(buf);
+    return -2;
+  }
+  *data = buf;
   return 0;
 }
 
@@ -61,8 +94,12 @@ static netc_status read_idx(const char *path, int rank, int64_t limit,
     int64_t v = ((int64_t)d[0] << 24) | ((int64_t)d[1] << 16) | ((int64_t)d[2] << 8) | d[3];
     if (v < 1 || v > IDX_MAX_DIM)
       st = rt_error(error, NETC_EFORMAT, "%s: dim %d is %lld", path, i, (long long)v);
+    else if (count > IDX_MAX_BYTES / v)
+      st = rt_error(error, NETC_EFORMAT, "%s: the dims announce more than %lld bytes", path,
+                    (long long)IDX_MAX_BYTES);
+    else
+      count *= v;
     out->dims[i] = v;
-    count *= v;
   }
   if (st == NETC_OK && limit > 0 && limit < out->dims[0]) {
     count = count / out->dims[0] * limit;
@@ -71,10 +108,10 @@ static netc_status read_idx(const char *path, int rank, int64_t limit,
   if (st == NETC_OK) {
     out->rank = rank;
     out->count = count;
-    out->data = nc_malloc((size_t)count);
-    if (!out->data)
+    int got = read_growing(f, count, &out->data);
+    if (got == -2)
       st = rt_error(error, NETC_ENOMEM, "%s: out of memory for %lld bytes", path, (long long)count);
-    else if (read_exact(f, out->data, (size_t)count) != 0)
+    else if (got != 0)
       st = rt_error(error, NETC_EFORMAT, "%s: truncated: the header announces %lld records",
                     path, (long long)out->dims[0]);
   }
@@ -89,7 +126,8 @@ static netc_status read_idx(const char *path, int rank, int64_t limit,
 netc_status netc_dataset_load_idx(const char *images_path, const char *labels_path,
                                   const netc_idx_options *options,
                                   netc_dataset **out, netc_error *error) {
-  if (!out || !images_path || !labels_path) return NETC_EINVAL;
+  if (!out || !images_path || !labels_path)
+    return rt_error(error, NETC_EINVAL, "no image file, label file or output");
   *out = NULL;
   int64_t limit = options && options->limit > 0 ? options->limit : 0;
   idx_file images, labels;

@@ -286,7 +286,7 @@ netc_status netc_dataset_load_images(const char *dir, const netc_image_options *
   netc_image_report unused;
   if (!report) report = &unused;
   memset(report, 0, sizeof *report);
-  if (!out) return NETC_EINVAL;
+  if (!out) return rt_error(error, NETC_EINVAL, "no output for the images");
   *out = NULL;
   netc_status st = check_options(dir, options, error);
   if (st != NETC_OK) return st;

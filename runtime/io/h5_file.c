@@ -390,6 +390,22 @@ static hid_t member_type(const rt_h5_field *f, int file, size_t width) {
 /* The compound type of a table with the given widths. In memory, members
 ** are aligned and offsets[] receives where each one lives in a row of
 ** *row_size bytes; in the file they are packed. -1 on failure. */
+/* A transfer property list whose conversion buffers fit `rows` rows of
+** `row_size` bytes (HDF5 calloc's 1 MiB buffers per read or write
+** otherwise, most of the time of loading a small model); H5P_DEFAULT if it
+** cannot be made. The caller closes it with rt_h5_close. */
+static hid_t table_transfer(hsize_t rows, size_t row_size) {
+  enum { DEFAULT_BUFFER = 1 << 20 };
+  size_t bytes = rows < DEFAULT_BUFFER / row_size ? (size_t)(rows ? rows : 1) * row_size
+                                                  : DEFAULT_BUFFER;
+  hid_t xfer = H5Pcreate(H5P_DATASET_XFER);
+  if (xfer >= 0 && H5Pset_buffer(xfer, bytes, NULL, NULL) < 0) {
+    H5Pclose(xfer);
+    xfer = -1;
+  }
+  return xfer < 0 ? H5P_DEFAULT : xfer;
+}
+
 static hid_t compound_type(const rt_h5_table *t, int file, const size_t *widths,
                            size_t *offsets, size_t *row_size) {
   hid_t members[MAX_FIELDS];
@@ -507,8 +523,11 @@ void rt_h5_write_table(rt_h5 *h, const rt_h5_table *t, const void *items,
     }
     hsize_t dim = (hsize_t)n;
     hid_t d = create_dataset(h, t->path, file, 1, &dim);
-    if (d >= 0 && n > 0 && H5Dwrite(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+    size_t file_row = H5Tget_size(file);
+    hid_t xfer = table_transfer(dim, file_row > row_size ? file_row : row_size);
+    if (d >= 0 && n > 0 && H5Dwrite(d, mem, H5S_ALL, H5S_ALL, xfer, buf) < 0)
       rt_h5_fail(h, NETC_EIO, 1, "cannot write %s", t->path);
+    if (xfer != H5P_DEFAULT) rt_h5_close(xfer);
     rt_h5_close(d);
   }
   nc_free(buf);
@@ -630,9 +649,13 @@ static void *read_rows(rt_h5 *h, const rt_h5_table *t, nc_arena *arena,
   char *items = NULL;
   if (h->status == NETC_OK && (!buf || mem < 0))
     rt_h5_fail(h, NETC_ENOMEM, 1, "cannot lay out %s", t->path);
-  else if (h->status == NETC_OK && dim &&
-           H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-    rt_h5_fail(h, NETC_EFORMAT, 1, "cannot read %s", t->path);
+  else if (h->status == NETC_OK && dim) {
+    size_t file_row = H5Tget_size(ftype);
+    hid_t xfer = table_transfer(dim, file_row > row_size ? file_row : row_size);
+    if (H5Dread(d, mem, H5S_ALL, H5S_ALL, xfer, buf) < 0)
+      rt_h5_fail(h, NETC_EFORMAT, 1, "cannot read %s", t->path);
+    if (xfer != H5P_DEFAULT) rt_h5_close(xfer);
+  }
   if (h->status == NETC_OK && !scatter && dim) {
     items = arena ? nc_arena_array(arena, dim, t->size) : nc_calloc(dim, t->size);
     if (!items) rt_h5_fail(h, NETC_ENOMEM, 0, "out of memory");

@@ -87,7 +87,7 @@ static void write_contents(rt_h5 *h, const netc_session *s) {
   rt_state_write(h, s);
 }
 
-netc_status netc_session_save(netc_session *s, const char *path) {
+static netc_status session_save(netc_session *s, const char *path) {
   if (!s) return NETC_EINVAL;
   if (!path || !*path) return rt_fail(s, NETC_EINVAL, "no file name to save to");
   s->error[0] = '\0';
@@ -119,5 +119,13 @@ netc_status netc_session_save(netc_session *s, const char *path) {
   nc_free(temporary);
   netc_status st = rt_h5_end(&h);
   if (st != NETC_OK) rt_fail(s, st, "cannot save %s", h.message);
+  return st;
+}
+
+netc_status netc_session_save(netc_session *s, const char *path) {
+  netc_status st = rt_guard_enter(s);
+  if (st != NETC_OK) return st;
+  st = session_save(s, path);
+  rt_guard_leave(s);
   return st;
 }

@@ -82,7 +82,8 @@ static void start_episode(netc_env *env, const double *state) {
 }
 
 netc_status netc_env_reset(netc_env *env, double *state) {
-  if (!env || !state) return NETC_EINVAL;
+  if (!env) return NETC_EINVAL;
+  if (!state) return rt_rl_fail(env->error, NETC_EINVAL, "no array for the state");
   uint64_t rng = rt_rl_seed(env->seed, RT_RL_STREAM_RESET, env->resets++);
   double start[NETC_CARTPOLE_STATE];
   for (int i = 0; i < NETC_CARTPOLE_STATE; i++)
@@ -93,7 +94,8 @@ netc_status netc_env_reset(netc_env *env, double *state) {
 }
 
 netc_status netc_env_set_state(netc_env *env, const double *state) {
-  if (!env || !state) return NETC_EINVAL;
+  if (!env) return NETC_EINVAL;
+  if (!state) return rt_rl_fail(env->error, NETC_EINVAL, "no state given");
   for (int i = 0; i < NETC_CARTPOLE_STATE; i++)
     if (!isfinite(state[i]))
       return rt_rl_fail(env->error, NETC_EINVAL,

@@ -441,6 +441,41 @@ static void test_public_writers(void) {
   model_release();
 }
 
+/* Totals past INT64_MAX stop there instead of overflowing: ten dense
+** layers of 10^18 weights each, and a one_hot result of 5 * 10^18 f32
+** elements (found by tests/fuzz/fuzz_net). */
+static void test_summary_saturates(void) {
+  nc_buf text;
+  nc_buf_init(&text);
+  nc_buf_puts(&text, "model big\ninput x : f32[batch, 1000000000]\n"
+                     "input idx : i32[100000, 100000]\n"
+                     "output a = one_hot(idx, depth=500000000)\n");
+  char prev[8] = "x";
+  for (int i = 0; i < 10; i++) {
+    nc_buf_printf(&text, "h%d = dense(%s, 1000000000)\n", i, prev);
+    snprintf(prev, sizeof prev, "h%d", i);
+  }
+  nc_buf_puts(&text, "output y = h9\n");
+  CU_ASSERT_FALSE_FATAL(text.failed);
+  netc_model *m = NULL;
+  CU_ASSERT_EQUAL_FATAL(netc_model_compile_source("big.net", text.data, text.len, NULL, &m),
+                        NETC_OK);
+  int64_t trainable = 0, frozen = -1;
+  CU_ASSERT_EQUAL(netc_model_param_counts(m, &trainable, &frozen), NETC_OK);
+  CU_ASSERT_EQUAL(trainable, INT64_MAX);
+  CU_ASSERT_EQUAL(frozen, 0);
+  sink s = {{0}, 0, 0};
+  nc_buf_init(&s.text);
+  CU_ASSERT_EQUAL(netc_model_write_summary(m, sink_write, &s), NETC_OK);
+  const char *summary = nc_buf_str(&s.text);
+  CHECK_CONTAINS(summary, "Total params: 9,223,372,036,854,775,807\n");
+  CHECK_CONTAINS(summary, "FLOPs per example: 9,223,372,036,854,775,807 ");
+  CHECK_CONTAINS(summary, "Activation memory per example: 9,223,372,036,854,775,807 bytes");
+  nc_buf_release(&s.text);
+  netc_model_destroy(m);
+  nc_buf_release(&text);
+}
+
 /* Fails allocation number `oom_at` (1-based) and every one after it. */
 static int oom_at, oom_count;
 
@@ -490,6 +525,7 @@ static const test_case TESTS[] = {
     {"training nodes left out", test_training_nodes_left_out},
     {"public writers: status and callback", test_public_writers},
     {"public writers: out of memory", test_out_of_memory},
+    {"summary totals stop at INT64_MAX", test_summary_saturates},
     {0}};
 
 #include "tests/unit/cunit_main.h"
