@@ -3,7 +3,8 @@
 ** batches through "train", progress after each batch, validation after each
 ** epoch), evaluate (means of losses and metrics) and predict. Batches are
 ** gathered into buffers allocated once per call; the steps themselves
-** allocate nothing. The data cursor (epoch, batch in it and the epoch's
+** allocate nothing. When images are augmented, the next batch is made on
+** a helper thread (prefetch.c) while the current step runs. The data cursor (epoch, batch in it and the epoch's
 ** running sums) lives in the session and each finished epoch's means go to
 ** its history, so a saved and reloaded session goes on mid-epoch exactly
 ** where it stopped.
@@ -18,6 +19,7 @@
 #include "runtime/data/augment.h"
 #include "runtime/data/dataset.h"
 #include "runtime/parallel.h"
+#include "runtime/prefetch.h"
 #include "runtime/session.h"
 
 enum { MAX_VALUES = 64 };
@@ -113,10 +115,10 @@ static void fill_rows(const void *ctx, int64_t first, int64_t count) {
   }
 }
 
-/* Fills the batch from rows order[first .. first+count) (in order when
-** order is NULL), spreading rows over the session's threads. */
-static void batcher_fill(batcher *b, const int64_t *order, int64_t first,
-                         int64_t count) {
+/* Points the batch at rows order[first .. first+count) (in order when
+** order is NULL); returns the work of one row. */
+static int64_t batcher_aim(batcher *b, const int64_t *order, int64_t first,
+                           int64_t count) {
   b->order = order;
   b->first = first;
   b->epoch = (uint64_t)b->s->epoch;
@@ -125,7 +127,29 @@ static void batcher_fill(batcher *b, const int64_t *order, int64_t first,
     row_work += (int64_t)b->col[i].row_bytes;
     b->feeds[i].tensor.dims[0] = count;
   }
-  rt_par_range(b->s, count, row_work, fill_rows, b);
+  return row_work;
+}
+
+/* Fills the batch, spreading rows over the session's threads. */
+static void batcher_fill(batcher *b, const int64_t *order, int64_t first,
+                         int64_t count) {
+  rt_par_range(b->s, count, batcher_aim(b, order, first, count), fill_rows, b);
+}
+
+/* The prefetch thread's job: all rows of an aimed batch, on its own (the
+** session's threads are busy with the step). */
+static void fill_all_rows(void *arg) {
+  batcher *b = arg;
+  fill_rows(b, 0, b->feeds[0].tensor.dims[0]);
+}
+
+/* Whether training batches are augmented: then the next batch is made on
+** a helper thread while the step runs, since decoding is long done but
+** each augmented image costs a warp of every pixel. */
+static int batcher_augments(const batcher *b) {
+  for (int i = 0; i < b->n; i++)
+    if (b->col[i].augment && b->col[i].to_f32) return 1;
+  return 0;
 }
 
 /* The batch size: the option, else the model's setting, else 32. */
@@ -345,8 +369,17 @@ static netc_status session_fit(netc_session *s, const netc_dataset *data,
   int epochs = o->epochs > 0 ? o->epochs : train_setting(s, "epochs", 1);
   int shuffle = !o->no_shuffle && train_setting(s, "shuffle", 1);
   int64_t batches = (data->rows + batch - 1) / batch;
-  batcher b;
-  st = batcher_init(s, e, data, batch, 1, &b);
+  batcher two[2]; /* the step's batch and, when prefetching, the next one */
+  memset(two, 0, sizeof two);
+  st = batcher_init(s, e, data, batch, 1, &two[0]);
+  rt_prefetch *helper = NULL;
+  if (st == NETC_OK && batcher_augments(&two[0]) && batches > 1) {
+    st = batcher_init(s, e, data, batch, 1, &two[1]);
+    if (st == NETC_OK && !(helper = rt_prefetch_start()))
+      st = rt_fail(s, NETC_ENOMEM, "cannot start the batch prefetch thread");
+  }
+  int cur = 0;        /* two[cur] feeds the step */
+  int ready = 0;      /* two[cur] already holds the step's batch */
   int64_t *order = nc_malloc((size_t)data->rows * sizeof *order);
   if (st == NETC_OK && !order) st = rt_fail(s, NETC_ENOMEM, "out of memory");
   epoch_log log;
@@ -365,12 +398,24 @@ static netc_status session_fit(netc_session *s, const netc_dataset *data,
     shuffle_rows(s, order, data->rows, shuffle);
     netc_progress p = {NETC_PROGRESS_BATCH, (int)(epochs - (last_epoch - s->epoch)) + 1,
                        epochs, 0, batches, 0, log.n_train, log.names, log.values};
+    ready = 0;
     while (st == NETC_OK && !stop && s->epoch_batch < batches) {
       int64_t first = s->epoch_batch * batch;
       int64_t count = data->rows - first < batch ? data->rows - first : batch;
       netc_tensor results[MAX_VALUES];
-      batcher_fill(&b, order, first, count);
-      st = netc_session_run(s, "train", b.feeds, b.n, fetch, log.n_train, results);
+      if (!ready) batcher_fill(&two[cur], order, first, count);
+      ready = 0;
+      int64_t next = first + batch;
+      if (helper && next < data->rows) { /* the epoch's next batch, meanwhile */
+        batcher_aim(&two[1 - cur], order, next, data->rows - next < batch ? data->rows - next : batch);
+        rt_prefetch_post(helper, fill_all_rows, &two[1 - cur]);
+        ready = 1;
+      }
+      st = netc_session_run(s, "train", two[cur].feeds, two[cur].n, fetch, log.n_train, results);
+      if (helper && ready) {
+        rt_prefetch_wait(helper);
+        cur = 1 - cur;
+      }
       if (st != NETC_OK) break;
       /* the cursor moves before the callback, which may save the session */
       s->epoch_batch++;
@@ -395,8 +440,10 @@ static netc_status session_fit(netc_session *s, const netc_dataset *data,
     p.seconds = seconds_since(&start);
     if (o->progress && o->progress(&p, o->user)) stop = 1;
   }
+  rt_prefetch_stop(helper);
   nc_free(order);
-  batcher_release(&b);
+  batcher_release(&two[0]);
+  batcher_release(&two[1]);
   return st;
 }
 

@@ -1037,6 +1037,31 @@ static void test_image_batches(void) {
   train_images(m, d, augmented[1]);
   CU_ASSERT_EQUAL(memcmp(augmented[0], augmented[1], sizeof augmented[0]), 0);
   CU_ASSERT_NOT_EQUAL(memcmp(plain[0], augmented[0], sizeof plain[0]), 0);
+
+  /* fit makes each next augmented batch on a helper thread during the
+  ** step: the same bits as feeding the rows training shows, batch by batch */
+  netc_session_options so = {5, 4, 2};
+  netc_session *fitted = NULL, *stepped = NULL;
+  CU_ASSERT_EQUAL_FATAL(netc_session_create(m, &so, &fitted), NETC_OK);
+  CU_ASSERT_EQUAL_FATAL(netc_session_create(m, &so, &stepped), NETC_OK);
+  netc_fit_options fo = {0};
+  fo.epochs = 1;
+  fo.batch_size = 4;
+  fo.no_shuffle = 1;
+  CU_ASSERT_EQUAL(netc_session_fit(fitted, d, &fo), NETC_OK);
+  static float batch[4 * PIXELS];
+  for (int first = 0; first < N; first += 4) {
+    CU_ASSERT_EQUAL(netc_dataset_augmented_images(d, "image", 5, 0, first, 4, batch, &err), NETC_OK);
+    netc_feed f[2] = {feed("image", NETC_F32, batch, 4, 4, 6, 6, 3),
+                      feed("label", NETC_I32, classes + first, 1, 4, 0, 0, 0)};
+    CU_ASSERT_EQUAL(netc_session_run(stepped, "train", f, 2, NULL, 0, NULL), NETC_OK);
+  }
+  static float w_fitted[PIXELS * 2], w_stepped[PIXELS * 2];
+  CU_ASSERT_EQUAL(netc_session_get_weight(fitted, "logits/kernel", w_fitted, PIXELS * 2), NETC_OK);
+  CU_ASSERT_EQUAL(netc_session_get_weight(stepped, "logits/kernel", w_stepped, PIXELS * 2), NETC_OK);
+  CU_ASSERT_EQUAL(memcmp(w_fitted, w_stepped, sizeof w_fitted), 0);
+  netc_session_destroy(fitted);
+  netc_session_destroy(stepped);
   netc_dataset_destroy(d);
   netc_model_destroy(m);
 }
