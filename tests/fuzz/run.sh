@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh: runs the libFuzzer targets built by build.sh (`make fuzz`).
 #   run.sh --smoke             every target over its seeds, 5 seconds each
-#   run.sh TARGET SECONDS      a campaign on one target (net, h5, idx, image)
+#   run.sh TARGET SECONDS      a campaign on one target (net, h5, idx, image, keras)
 # The seeds are assembled afresh by seeds.sh in $top_builddir/tests/fuzz/seeds;
 # what the fuzzer finds is kept in tests/fuzz/work/TARGET (it grows from run
 # to run) and crashes in tests/fuzz/artifacts/TARGET. One process, one job:
@@ -15,13 +15,13 @@ top_builddir=$(cd "$top_builddir" && pwd)
 export top_srcdir top_builddir
 dir=$top_builddir/tests/fuzz
 if [ "${1-}" = "--smoke" ]; then
-  targets="net h5 idx image"
+  targets="net h5 idx image keras"
   seconds=5
 elif [ $# -eq 2 ]; then
   targets=$1
   seconds=$2
 else
-  echo "usage: run.sh --smoke | run.sh net|h5|idx|image SECONDS" >&2
+  echo "usage: run.sh --smoke | run.sh net|h5|idx|image|keras SECONDS" >&2
   exit 2
 fi
 rm -rf "$dir/seeds"
@@ -39,7 +39,7 @@ for t in $targets; do
   # Inputs stay near the seeds' sizes: a few huge seeds (the import and
   # nesting limits of the golden cases) would otherwise slow every run.
   case $t in
-    h5) max_len=65536 ;;
+    h5 | keras) max_len=65536 ;;
     *) max_len=8192 ;;
   esac
   log=$dir/artifacts/$t/last-run.log
