@@ -269,7 +269,9 @@ typedef struct netc_op_profile {
 } netc_op_profile;
 
 /* Every op that ran while profiling was on, in graph order: the first
-** `capacity` into out, the number of such ops into *count. */
+** `capacity` into out, the number of such ops into *count. `count` may be
+** NULL, and `out` too when capacity is 0 or less (nothing is copied then);
+** NETC_EINVAL for a NULL session, or a NULL out with a capacity above 0. */
 netc_status netc_session_profile(const netc_session *session,
                                  netc_op_profile *out, int capacity,
                                  int *count);
@@ -714,7 +716,9 @@ netc_status netc_session_import_keras(netc_session *session, const char *path,
 ** training feeds them in epoch `epoch` (0-based) of a session seeded with
 ** `seed`: augmented when the column has augmentation, rescaled, into
 ** `out` (f32, count*H*W*C elements). For showing what a model is trained
-** on (netc samples). */
+** on (netc samples). NETC_EINVAL with a message for a NULL dataset,
+** column or out, or rows outside the dataset; NETC_ENOTFOUND or
+** NETC_EDTYPE when the column is missing or is not u8 [N,H,W,C]. */
 netc_status netc_dataset_augmented_images(const netc_dataset *dataset,
                                           const char *column, uint64_t seed,
                                           int64_t epoch, int64_t first,

@@ -173,11 +173,17 @@ static int write_layer(hid_t base, const keras_vgg_layer *l, const keras_fixture
 }
 
 int keras_fixture_write(const char *path, const keras_fixture *f) {
+  const keras_vgg_layer *layers = f->layers ? f->layers : keras_vgg16;
+  int count = f->layers ? f->layer_count : KERAS_VGG16_LAYERS;
+  if (count < 0 || count > KERAS_VGG16_LAYERS) {
+    fprintf(stderr, "the Keras fixture %s: %d layers\n", path, count);
+    return -1;
+  }
   const char *names[KERAS_VGG16_LAYERS];
   int n = 0;
-  for (int i = 0; i < KERAS_VGG16_LAYERS; i++)
-    if (!(f->notop && keras_vgg16[i].top) && !(f->omit && strcmp(f->omit, keras_vgg16[i].name) == 0))
-      names[n++] = keras_vgg16[i].name;
+  for (int i = 0; i < count; i++)
+    if (!(f->notop && layers[i].top) && !(f->omit && strcmp(f->omit, layers[i].name) == 0))
+      names[n++] = layers[i].name;
   hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   hid_t base = file < 0 ? -1
                : f->model_weights
@@ -188,10 +194,10 @@ int keras_fixture_write(const char *path, const keras_fixture *f) {
             set_text(base, "backend", "tensorflow") ||
             set_text(base, "keras_version", keras2 ? "2.2.4" : "1.1.0") ||
             (f->model_weights && set_text(file, "model_config", "{\"class_name\": \"Model\"}"));
-  for (int i = 0; !bad && i < KERAS_VGG16_LAYERS; i++) {
+  for (int i = 0; !bad && i < count; i++) {
     int listed = 0;
-    for (int j = 0; j < n; j++) listed |= names[j] == keras_vgg16[i].name;
-    if (listed) bad = write_layer(base, &keras_vgg16[i], f);
+    for (int j = 0; j < n; j++) listed |= names[j] == layers[i].name;
+    if (listed) bad = write_layer(base, &layers[i], f);
   }
   if (base >= 0) H5Oclose(base);
   if (file >= 0 && H5Fclose(file) < 0) bad = 1;

@@ -31,6 +31,10 @@ typedef struct keras_fixture {
                            channels, or NULL */
   int model_weights;    /* everything under /model_weights, as
                            model.save() writes it */
+  const struct keras_vgg_layer *layers; /* the layers to write, at most
+                           KERAS_VGG16_LAYERS (a small model's, for the
+                           fuzz seeds); NULL: keras_vgg16 */
+  int layer_count;      /* entries of layers */
 } keras_fixture;
 
 /* A layer of Keras's VGG16, in the files' order. */

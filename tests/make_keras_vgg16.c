@@ -22,7 +22,7 @@ static int usage(const char *why) {
 }
 
 int main(int argc, char **argv) {
-  keras_fixture f = {KERAS_RELEASED, 0, 0, NULL, NULL, 0};
+  keras_fixture f = {KERAS_RELEASED, 0, 0, NULL, NULL, 0, NULL, 0};
   const char *out = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--notop") == 0) {

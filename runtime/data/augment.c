@@ -83,12 +83,14 @@ const netc_augment *rt_dataset_augment(const netc_dataset *d, const char *column
 netc_status netc_dataset_augmented_images(const netc_dataset *d, const char *column,
                                           uint64_t seed, int64_t epoch, int64_t first,
                                           int64_t count, float *out, netc_error *error) {
+  if (!d || !column || !out)
+    return rt_error(error, NETC_EINVAL, "augmented images: no %s",
+                    !d ? "dataset" : !column ? "column name" : "output buffer");
   const rt_column *col = rt_dataset_find(d, column);
   if (!col || col->data.dtype != NETC_U8 || col->data.rank != 4)
     return rt_error(error, col ? NETC_EDTYPE : NETC_ENOTFOUND,
-                    "the dataset has no u8 image column [N,H,W,C] '%s'",
-                    column ? column : "(null)");
-  if (!out || epoch < 0 || first < 0 || count < 0 || first > d->rows ||
+                    "the dataset has no u8 image column [N,H,W,C] '%s'", column);
+  if (epoch < 0 || first < 0 || count < 0 || first > d->rows ||
       count > d->rows - first)
     return rt_error(error, NETC_EINVAL, "rows [%lld, %lld) are outside the dataset",
                     (long long)first, (long long)(first + count));

@@ -1,7 +1,7 @@
 #!/bin/sh
 # build.sh: builds the libFuzzer targets of tests/fuzz with clang, AddressSanitizer
 # and UndefinedBehaviorSanitizer, in $top_builddir/tests/fuzz/bin: fuzz_net,
-# fuzz_h5, fuzz_idx, fuzz_image (see README.md). Run by `make fuzz`, which passes
+# fuzz_h5, fuzz_idx, fuzz_image, fuzz_keras (see README.md). Run by `make fuzz`, which passes
 #   CLANG, top_srcdir, top_builddir, FUZZ_CPPFLAGS, FUZZ_LIBS
 # in the environment and the library's sources as arguments; the grammar's
 # generated C (grammar/parser.c, grammar/lexer.c) is taken from the build
@@ -22,9 +22,7 @@ mkdir -p "$obj"
 # is checked with, and a fuzz build must not fail on that.
 cflags="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
   -fno-sanitize-recover=undefined"
-targets="fuzz_net fuzz_h5 fuzz_idx fuzz_image"
-# fuzz_keras: the Keras importer's target goes here once the importer is
-# merged (see README.md, "Adding a target").
+targets="fuzz_net fuzz_h5 fuzz_idx fuzz_image fuzz_keras"
 
 # The newest header: a changed struct must rebuild every object using it.
 # shellcheck disable=SC2046 # the file list is split on purpose

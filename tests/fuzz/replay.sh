@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 sh "$top_srcdir/tests/fuzz/seeds.sh" "$tmp/seeds"
 mkdir "$tmp/cwd"
 cp -r "$top_srcdir/tests/golden/imports" "$tmp/cwd/imports"
-for t in net h5 idx image; do
+for t in net h5 idx image keras; do
   printf 'replay_%s: ' "$t"
   (cd "$tmp/cwd" && "$top_builddir/tests/fuzz/replay_$t" "$tmp/seeds/$t" </dev/null)
 done

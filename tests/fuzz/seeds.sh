@@ -6,6 +6,7 @@
 #          tests/fuzz/models/*.net compiled by netc, and of tiny_mnist.net
 #          trained a few steps when Fashion-MNIST is installed
 #   idx, image  tests/fuzz/corpus/idx and image (written by make_seeds.c)
+#   keras  tests/fuzz/corpus/keras (written by make_keras_seeds.c)
 # Needs the netc binary: $top_builddir/netc.
 set -eu
 : "${top_srcdir:=.}"
@@ -13,8 +14,8 @@ set -eu
 out=$1
 netc=$top_builddir/netc
 fuzz=$top_srcdir/tests/fuzz
-mkdir -p "$out/net" "$out/h5" "$out/idx" "$out/image"
-for t in net h5 idx image; do
+mkdir -p "$out/net" "$out/h5" "$out/idx" "$out/image" "$out/keras"
+for t in net h5 idx image keras; do
   cp "$fuzz/corpus/$t"/* "$out/$t/"
 done
 cp "$top_srcdir"/models/*.net "$top_srcdir"/tests/golden/*.net \

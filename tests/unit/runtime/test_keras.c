@@ -61,7 +61,7 @@ static const char *fixture(const char *name, keras_naming naming, int notop,
   const char *path = tmp_path(0, name);
   for (int i = 0; i < n; i++)
     if (strcmp(paths[i], path) == 0) return paths[i];
-  keras_fixture f = {naming, notop, SEED, omit, misshape, model_weights};
+  keras_fixture f = {naming, notop, SEED, omit, misshape, model_weights, NULL, 0};
   if (n == 16 || keras_fixture_write(path, &f) != 0) {
     CU_FAIL_FATAL("cannot write a fixture");
   }

@@ -375,12 +375,79 @@ static void test_two_threads(void) {
 #endif
 }
 
+/* The functions added with the Keras import, image folders, profiling and
+** memory plans; the names of enum values outside their range. */
+static void test_null_later_additions(void) {
+  netc_memory_plan plan;
+  double scale = 0;
+  EXPECT_EINVAL(netc_model_memory_plan(NULL, 4, &plan));
+  EXPECT_EINVAL(netc_model_pixel_scale(NULL, NULL, &scale));
+  CU_ASSERT_EQUAL(netc_session_class_count(NULL), 0);
+  CU_ASSERT_PTR_NULL(netc_session_class_name(NULL, 0));
+  CU_ASSERT_EQUAL(netc_session_pixel_scale(NULL), 1);
+  const char *names[1] = {"cat"};
+  EXPECT_EINVAL(netc_session_set_classes(NULL, names, 1, 1));
+  netc_import_report report;
+  EXPECT_EINVAL(netc_session_import_keras(NULL, "w.h5", &report));
+  netc_op_profile ops[2];
+  int count = -1;
+  EXPECT_EINVAL(netc_session_profile(NULL, ops, 2, &count));
+  EXPECT_EINVAL(netc_session_profile_enable(NULL, 1));
+  netc_error e;
+  float pixels[4];
+  EXPECT_EINVAL_MESSAGE(netc_dataset_augmented_images(NULL, "a", 1, 0, 0, 1, pixels, &e), e);
+  EXPECT_EINVAL(netc_set_allocator(NULL, NULL, NULL));
+  CU_ASSERT_PTR_NOT_NULL(netc_dtype_name((netc_dtype)99));
+  CU_ASSERT_PTR_NOT_NULL(netc_dtype_name((netc_dtype)-1));
+  CU_ASSERT_PTR_NOT_NULL(netc_status_name((netc_status)99));
+  CU_ASSERT_PTR_NOT_NULL(netc_status_name((netc_status)-99));
+  CU_ASSERT_PTR_NOT_NULL(netc_strerror((netc_status)99));
+  CU_ASSERT_PTR_NOT_NULL(netc_strerror((netc_status)-99));
+
+  netc_model *m = compile_model();
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  EXPECT_EINVAL(netc_model_memory_plan(m, 4, NULL));
+  EXPECT_EINVAL(netc_model_pixel_scale(m, NULL, NULL));
+  CU_ASSERT_EQUAL(netc_model_pixel_scale(m, "nope", &scale), NETC_ENOTFOUND);
+  netc_session *s = NULL;
+  CU_ASSERT_EQUAL_FATAL(netc_session_create(m, NULL, &s), NETC_OK);
+  /* With a session, each NULL argument gets a message from it. */
+  EXPECT_EINVAL(netc_session_set_classes(s, NULL, 1, 1));
+  CU_ASSERT(netc_session_error(s)[0] != '\0');
+  EXPECT_EINVAL(netc_session_set_classes(s, names, -1, 1));
+  EXPECT_EINVAL(netc_session_set_classes(s, names, 1, 0));
+  const char *no_name[1] = {NULL};
+  EXPECT_EINVAL(netc_session_set_classes(s, no_name, 1, 1));
+  CU_ASSERT_EQUAL(netc_session_class_count(s), 0);
+  CU_ASSERT_PTR_NULL(netc_session_class_name(s, 0));
+  CU_ASSERT_PTR_NULL(netc_session_class_name(s, -1));
+  CU_ASSERT_EQUAL(netc_session_pixel_scale(s), 1);
+  EXPECT_EINVAL(netc_session_import_keras(s, NULL, &report));
+  CU_ASSERT(netc_session_error(s)[0] != '\0');
+  EXPECT_EINVAL(netc_session_profile(s, NULL, 2, &count));
+  /* count may be NULL; out too when nothing is to be copied */
+  CU_ASSERT_EQUAL(netc_session_profile(s, ops, 2, NULL), NETC_OK);
+  CU_ASSERT_EQUAL(netc_session_profile(s, NULL, -1, &count), NETC_OK);
+  CU_ASSERT_EQUAL(netc_session_profile(s, NULL, 0, &count), NETC_OK);
+  CU_ASSERT_EQUAL(count, 0);
+  netc_session_destroy(s);
+  netc_model_destroy(m);
+
+  netc_dataset *d = NULL;
+  CU_ASSERT_EQUAL_FATAL(netc_dataset_create(&d), NETC_OK);
+  EXPECT_EINVAL_MESSAGE(netc_dataset_augmented_images(d, NULL, 1, 0, 0, 1, pixels, &e), e);
+  EXPECT_EINVAL_MESSAGE(netc_dataset_augmented_images(d, "a", 1, 0, 0, 1, NULL, &e), e);
+  netc_dataset_destroy(d);
+}
+
 static const test_case TESTS[] = {
     {"NULL arguments: models and compiling", test_null_model_and_compile},
     {"NULL arguments: sessions", test_null_session},
     {"NULL arguments: loading", test_null_load},
     {"NULL arguments: datasets", test_null_datasets},
     {"NULL arguments: environments, replay, exploration, stats", test_null_rl},
+    {"NULL arguments: classes, profiles, plans, Keras import, names",
+     test_null_later_additions},
     {"wrong entry points, names, dtypes and shapes", test_wrong_feeds},
     {"debug build: a destroyed session", test_destroyed_session},
     {"debug build: two threads on one session", test_two_threads},
