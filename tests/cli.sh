@@ -13,35 +13,12 @@
 netc=$top_builddir/netc
 models=$top_srcdir/models
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/netc-cli.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-failures=0
+name=cli
+. "$top_srcdir/tests/check_lib.sh"
 
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 
-# expect STATUS ARGS...: runs netc with ARGS; stdout and stderr are kept in
-# $tmp/out and $tmp/err for the checks that follow.
-expect() {
-  want=$1
-  shift
-  what="netc $*"
-  "$netc" "$@" >"$tmp/out" 2>"$tmp/err"
-  got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "$what: exit status $got, expected $want"
-    sed 's/^/    | /' "$tmp/err"
-  fi
-}
-
-# contains out|err TEXT: the last command's stdout or stderr holds TEXT.
-contains() {
-  grep -F -e "$2" "$tmp/$1" >/dev/null ||
-    fail "$what: no '$2' on std$1"
-}
+# expect STATUS ARGS...: see run_expect in tests/check_lib.sh.
+expect() { _status=$1; shift; run_expect "$_status" "$netc" "$@"; }
 
 # empty out|err: the last command wrote nothing there.
 empty() {
@@ -305,8 +282,4 @@ else
   echo "SKIP: $fashion not found, train and samples not run on data"
 fi
 
-if [ "$failures" -ne 0 ]; then
-  echo "cli.sh: $failures check(s) failed"
-  exit 1
-fi
-echo "cli.sh: all checks passed"
+finish

@@ -6,38 +6,16 @@
 # error. Run by `make check`, which sets top_builddir; to add a check,
 # call `expect` and then `contains` or `lines`.
 
+: "${top_srcdir:=.}"
 : "${top_builddir:=.}"
 netc=$top_builddir/netc
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/netc-env.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-failures=0
+name=env
+. "$top_srcdir/tests/check_lib.sh"
 
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 
-# expect STATUS ARGS...: runs `netc env` with ARGS; stdout and stderr are
-# kept in $tmp/out and $tmp/err for the checks that follow.
-expect() {
-  want=$1
-  shift
-  what="netc env $*"
-  "$netc" env "$@" >"$tmp/out" 2>"$tmp/err"
-  got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "$what: exit status $got, expected $want"
-    sed 's/^/    | /' "$tmp/err"
-  fi
-}
-
-# contains out|err TEXT: the last command's stdout or stderr holds TEXT.
-contains() {
-  grep -F -e "$2" "$tmp/$1" >/dev/null ||
-    fail "$what: no '$2' on std$1"
-}
+# expect STATUS ARGS...: see run_expect in tests/check_lib.sh.
+expect() { _status=$1; shift; run_expect "$_status" "$netc" env "$@"; }
 
 # lines N: the last command printed N lines on stdout.
 lines() {
@@ -152,8 +130,4 @@ contains out "usage: netc env cartpole"
 expect 0 --help
 contains out "--actions"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failed"
-  exit 1
-fi
-echo "PASS env"
+finish

@@ -16,32 +16,12 @@ netc=$top_builddir/netc
 shapes=$top_builddir/tools/make_shapes
 model=$top_srcdir/tests/finetune.net
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/netc-finetune.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-failures=0
+name=finetune
+. "$top_srcdir/tests/check_lib.sh"
 
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 
-expect() {
-  want=$1
-  shift
-  what="netc $*"
-  "$netc" "$@" >"$tmp/out" 2>"$tmp/err"
-  got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "$what: exit status $got, expected $want"
-    sed 's/^/    | /' "$tmp/err" "$tmp/out" | tail -n 20
-  fi
-}
-
-contains() {
-  grep -F -e "$2" "$tmp/$1" >/dev/null ||
-    fail "$what: no '$2' on std$1"
-}
+# expect STATUS ARGS...: see run_expect in tests/check_lib.sh.
+expect() { _status=$1; shift; run_expect "$_status" "$netc" "$@"; }
 
 # is_png FILE: the file starts with the PNG signature.
 is_png() {
@@ -263,8 +243,4 @@ contains out "12. "
 for k in 0 9 10 11; do contains out " ($k) "; done
 grep -q '?' "$tmp/out" && fail "$what: a class without a name is shown as '?'"
 
-if [ "$failures" -ne 0 ]; then
-  echo "finetune.sh: $failures check(s) failed"
-  exit 1
-fi
-echo "finetune.sh: all checks passed"
+finish

@@ -14,35 +14,12 @@ netc=$top_builddir/netc
 make_keras=$top_builddir/tests/make_keras_vgg16
 models=$top_srcdir/models
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/netc-keras.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 1' INT TERM
-failures=0
+name=keras_cli
+. "$top_srcdir/tests/check_lib.sh"
 
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 
-# expect STATUS COMMAND ARGS...: runs it; stdout and stderr are kept in
-# $tmp/out and $tmp/err for the checks that follow.
-expect() {
-  want=$1
-  shift
-  what="$*"
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "$what: exit status $got, expected $want"
-    sed 's/^/    | /' "$tmp/err"
-  fi
-}
-
-# contains out|err TEXT: the last command's stdout or stderr holds TEXT.
-contains() {
-  grep -F -e "$2" "$tmp/$1" >/dev/null ||
-    fail "$what: no '$2' on std$1"
-}
+# expect STATUS COMMAND ARGS...: see run_expect in tests/check_lib.sh.
+expect() { run_expect "$@"; }
 
 # ------------------------------------------------------------ fixtures
 
@@ -135,8 +112,4 @@ contains out "import-keras"
 expect 0 "$netc" import-keras --help
 contains out "usage: netc import-keras KERAS.h5 --model FILE.net -o OUT.h5"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all import-keras checks passed"
+finish
