@@ -8,6 +8,9 @@
 #   tools/, examples/ -> netc.h and their own headers only
 set -u
 top=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+# flex's output, checked for printing and exiting too (Makefile.am cuts
+# flex's own fatal-error handler from it)
+scanner=$(cd "${top_builddir:-$top}" && pwd)/grammar/lexer.c
 cd "$top" || exit 1
 failed=0
 violation() { echo "FAIL $*"; failed=1; }
@@ -44,7 +47,8 @@ for line in $(includes tools examples | sed 's/ //g'); do
 done
 
 # The library returns statuses; only tools/ may print or exit.
-lib_files=$(sources common grammar compiler runtime)
+[ -f "$scanner" ] || violation "no generated scanner at $scanner"
+lib_files="$(sources common grammar compiler runtime) $scanner"
 hits=$(grep -HnE '(^|[^_a-z])(exit|abort|printf|fprintf|puts|perror|assert)[[:space:]]*\(' $lib_files 2>/dev/null |
        grep -vE 'snprintf|vsnprintf|//|^\S+:[0-9]+:\s*(\*|/\*)')
 [ -n "$hits" ] && violation "library code prints, exits or asserts:
