@@ -16,13 +16,10 @@ enum {
   LANES = 8             /* floats in an AVX2 register */
 };
 
+/* libgcc fills the CPU model in a constructor, so this is two loads and
+** safe from any thread. */
 static int cpu_has_avx2_fma(void) {
-  static int known = -1; /* a benign race: every thread computes the same */
-  if (known < 0) {
-    __builtin_cpu_init();
-    known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  }
-  return known;
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
 int rt_conv2d_direct_applies(const rt_window *g) {
