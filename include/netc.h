@@ -44,7 +44,8 @@ extern "C" {
   X(EDTYPE, -8, "dtype mismatch")                                            \
   X(ENUMERIC, -9, "a value became NaN or infinite")                          \
   X(EUNSUPPORTED, -10, "not supported")                                      \
-  X(ESTATE, -11, "operation not valid in the current state")
+  X(ESTATE, -11, "operation not valid in the current state")               \
+  X(ECOMM, -12, "another process of a distributed run failed or stopped answering")
 
 typedef enum netc_status {
 #define NETC_STATUS_ENUM_(name, value, message) NETC_##name = value,
@@ -218,6 +219,9 @@ netc_status netc_session_run(netc_session *session, const char *entry,
 
 /* Training steps taken so far. */
 int64_t netc_session_step(const netc_session *session);
+/* How many processes trained these weights last (1 unless data-parallel);
+** kept in saved files. 0 for NULL. */
+int64_t netc_session_world_size(const netc_session *session);
 
 /* A copy of weight `name` (e.g. "dense/kernel") into `out` (f32, `count`
 ** elements), or NETC_ENOTFOUND / NETC_ESHAPE. */
@@ -353,7 +357,23 @@ typedef struct netc_fit_options {
   const netc_dataset *validation;   /* evaluated after each epoch, or NULL */
   netc_progress_fn progress;        /* NULL: silent */
   void *user;                       /* passed to progress */
+  /* Data-parallel training over MPI (docs/distributed.md): the address of
+  ** an MPI_Comm whose ranks all call fit with the same model, seed, data
+  ** and options, or NULL to train alone. Each rank computes its share of
+  ** every global batch of batch_size rows; the gradients are summed over
+  ** the ranks, so every replica takes the same step. Progress goes to
+  ** every rank's callback with the global figures; a stop on any rank
+  ** stops all. NETC_EUNSUPPORTED when netc was built without MPI. */
+  const void *mpi_comm;
+  double comm_timeout;              /* seconds to wait for another rank
+                                       before NETC_ECOMM; 0: 300 */
+  int64_t check_replicas;           /* every N steps, NETC_ESTATE unless
+                                       all ranks hold the same weights
+                                       and optimizer state; 0: never */
 } netc_fit_options;
+
+/* Whether this netc was built with MPI (configure --with-mpi). */
+int netc_has_mpi(void);
 
 /* Trains on `data` (columns named like the model's inputs). Each epoch is
 ** shuffled with the session's seed and the epoch number, so a resumed run

@@ -44,6 +44,7 @@ typedef struct map_args {
   int64_t c;             /* bias_add: channels per row */
   float rate;            /* dropout */
   uint64_t seed, key, step; /* dropout's mask */
+  uint64_t counter;      /* dropout: the mask's counter at our first element */
 } map_args;
 
 static void unary_range(const void *ctx, int64_t first, int64_t count) {
@@ -63,8 +64,8 @@ static void bias_range(const void *ctx, int64_t first, int64_t count) {
 
 static void dropout_range(const void *ctx, int64_t first, int64_t count) {
   const map_args *m = ctx;
-  rt_dropout(count, m->rate, m->seed, m->key, m->step, (uint64_t)first, m->x + first,
-             m->out + first);
+  rt_dropout(count, m->rate, m->seed, m->key, m->step, m->counter + (uint64_t)first,
+             m->x + first, m->out + first);
 }
 
 /* Sizes around `axis` (CC_AXIS_ALL: the whole tensor is the axis). */
@@ -403,6 +404,9 @@ netc_status rt_exec_node(netc_session *s, const rt_plan *plan, int index) {
     m.seed = s->seed;
     m.key = (uint64_t)n->attr.dropout.key;
     m.step = (uint64_t)s->step;
+    m.counter = s->row_offset && s->shape[index].dim[0] > 0
+                    ? (uint64_t)(s->row_offset * (count / s->shape[index].dim[0]))
+                    : 0;
     rt_par_range(s, count, 8, dropout_range, &m);
     return NETC_OK;
   case CC_OP_CAFFE_PREPROCESS:

@@ -18,6 +18,7 @@
 #include "common/nc_alloc.h"
 #include "runtime/data/augment.h"
 #include "runtime/data/dataset.h"
+#include "runtime/distributed.h"
 #include "runtime/parallel.h"
 #include "runtime/prefetch.h"
 #include "runtime/session.h"
@@ -182,7 +183,8 @@ static const char *fetch_name(const cc_graph *g, int node) {
 }
 
 /* Runs `entry` over all rows in order, summing each scalar fetch weighted
-** by the batch size into sums (count of rows in *rows). */
+** by the batch size into sums. In a data-parallel fit each rank sweeps its
+** own block of rows and the sums are added up over the ranks. */
 static netc_status sweep(netc_session *s, int entry, const netc_dataset *data,
                          int64_t batch, const int *fetch, int n_fetch,
                          double *sums) {
@@ -195,14 +197,21 @@ static netc_status sweep(netc_session *s, int entry, const netc_dataset *data,
     names[i] = s->g->nodes[fetch[i]].name;
     sums[i] = 0;
   }
-  for (int64_t first = 0; st == NETC_OK && first < data->rows; first += batch) {
-    int64_t count = data->rows - first < batch ? data->rows - first : batch;
+  int64_t from = 0, to = data->rows;
+  if (s->group) {
+    int64_t rank = rt_group_rank(s->group), ranks = rt_group_size(s->group);
+    from = data->rows * rank / ranks;
+    to = data->rows * (rank + 1) / ranks;
+  }
+  for (int64_t first = from; st == NETC_OK && first < to; first += batch) {
+    int64_t count = to - first < batch ? to - first : batch;
     batcher_fill(&b, NULL, first, count);
     st = netc_session_run(s, e->name, b.feeds, b.n, names, n_fetch, results);
     for (int i = 0; st == NETC_OK && i < n_fetch; i++)
       sums[i] += (double)*(const float *)results[i].data * (double)count;
   }
   batcher_release(&b);
+  if (st == NETC_OK && s->group) st = rt_group_sum(s, sums, n_fetch);
   return st;
 }
 
@@ -353,6 +362,45 @@ static netc_status validate(netc_session *s, const netc_dataset *val, int64_t ba
   return st;
 }
 
+/* This process's rows of a global batch of `count`: it computes on
+** [*first, *first + *rows) of the batch (all of it when training alone).
+** Returns the rows that count for the figures. */
+static int64_t my_share(const netc_session *s, int64_t count, int64_t *first,
+                        int64_t *rows) {
+  if (s->group) return rt_group_share(s->group, count, first, rows);
+  *first = 0;
+  return *rows = count;
+}
+
+/* A stop asked for on any rank stops them all. */
+static netc_status agree_to_stop(netc_session *s, int *stop) {
+  double flag = *stop;
+  netc_status st = s->group ? rt_group_sum(s, &flag, 1) : NETC_OK;
+  *stop = flag > 0;
+  return st;
+}
+
+/* One step of "train" on the global batch order[first .. first+count):
+** this rank's share of it, whose figures (fetches times rows) go to
+** figures, summed over the ranks. */
+static netc_status train_step(netc_session *s, batcher *b, int ready, const int64_t *order,
+                              int64_t first, int64_t count, const char *const *fetch,
+                              int n_fetch, double *figures) {
+  int64_t mine, rows, counted = my_share(s, count, &mine, &rows);
+  if (!ready) batcher_fill(b, order, first + mine, rows);
+  if (s->group) rt_group_begin_step(s->group, count);
+  s->row_offset = mine;
+  netc_tensor results[MAX_VALUES];
+  netc_status st = netc_session_run(s, "train", b->feeds, b->n, fetch, n_fetch, results);
+  if (st != NETC_OK) {
+    if (s->group) rt_group_fail_step(s);
+    return st;
+  }
+  for (int i = 0; i < n_fetch; i++)
+    figures[i] = (double)*(const float *)results[i].data * (double)counted;
+  return s->group ? rt_group_sum(s, figures, n_fetch) : NETC_OK;
+}
+
 static netc_status session_fit(netc_session *s, const netc_dataset *data,
                                const netc_fit_options *options) {
   if (!s || !data) return NETC_EINVAL;
@@ -369,6 +417,11 @@ static netc_status session_fit(netc_session *s, const netc_dataset *data,
   int epochs = o->epochs > 0 ? o->epochs : train_setting(s, "epochs", 1);
   int shuffle = !o->no_shuffle && train_setting(s, "shuffle", 1);
   int64_t batches = (data->rows + batch - 1) / batch;
+  rt_group *group = NULL;
+  st = rt_group_open(s, o, batch, data->rows, &group);
+  if (st != NETC_OK) return st;
+  s->group = group;
+  s->world_size = group ? rt_group_size(group) : 1;
   batcher two[2]; /* the step's batch and, when prefetching, the next one */
   memset(two, 0, sizeof two);
   st = batcher_init(s, e, data, batch, 1, &two[0]);
@@ -402,16 +455,19 @@ static netc_status session_fit(netc_session *s, const netc_dataset *data,
     while (st == NETC_OK && !stop && s->epoch_batch < batches) {
       int64_t first = s->epoch_batch * batch;
       int64_t count = data->rows - first < batch ? data->rows - first : batch;
-      netc_tensor results[MAX_VALUES];
-      if (!ready) batcher_fill(&two[cur], order, first, count);
+      int was_ready = ready;
       ready = 0;
       int64_t next = first + batch;
-      if (helper && next < data->rows) { /* the epoch's next batch, meanwhile */
-        batcher_aim(&two[1 - cur], order, next, data->rows - next < batch ? data->rows - next : batch);
+      if (helper && next < data->rows) { /* our share of the next batch, meanwhile */
+        int64_t mine, rows;
+        my_share(s, data->rows - next < batch ? data->rows - next : batch, &mine, &rows);
+        batcher_aim(&two[1 - cur], order, next + mine, rows);
         rt_prefetch_post(helper, fill_all_rows, &two[1 - cur]);
         ready = 1;
       }
-      st = netc_session_run(s, "train", two[cur].feeds, two[cur].n, fetch, log.n_train, results);
+      double figures[MAX_VALUES];
+      st = train_step(s, &two[cur], was_ready, order, first, count, fetch, log.n_train,
+                      figures);
       if (helper && ready) {
         rt_prefetch_wait(helper);
         cur = 1 - cur;
@@ -420,12 +476,14 @@ static netc_status session_fit(netc_session *s, const netc_dataset *data,
       /* the cursor moves before the callback, which may save the session */
       s->epoch_batch++;
       s->epoch_rows += count;
-      for (int i = 0; i < log.n_train; i++)
-        s->epoch_sums[i] += (double)*(const float *)results[i].data * (double)count;
+      for (int i = 0; i < log.n_train; i++) s->epoch_sums[i] += figures[i];
       epoch_means(s, &log);
       p.batch = s->epoch_batch;
       p.seconds = seconds_since(&start);
       if (o->progress && o->progress(&p, o->user)) stop = 1;
+      st = agree_to_stop(s, &stop);
+      if (st == NETC_OK && group && o->check_replicas > 0 && s->step % o->check_replicas == 0)
+        st = rt_group_check_replicas(s);
     }
     if (st != NETC_OK || s->epoch_batch < batches) break;
     s->epoch++;
@@ -439,7 +497,11 @@ static netc_status session_fit(netc_session *s, const netc_dataset *data,
     p.n_values = log.n;
     p.seconds = seconds_since(&start);
     if (o->progress && o->progress(&p, o->user)) stop = 1;
+    st = agree_to_stop(s, &stop);
   }
+  s->group = NULL;
+  s->row_offset = 0;
+  rt_group_close(group);
   rt_prefetch_stop(helper);
   nc_free(order);
   batcher_release(&two[0]);

@@ -12,6 +12,7 @@
 
 #include "common/nc_buf.h"
 #include "common/nc_suggest.h"
+#include "runtime/distributed.h"
 #include "runtime/session.h"
 
 /* The entry called `name`, with the list of valid ones on failure. */
@@ -291,6 +292,10 @@ static netc_status execute(netc_session *s, const rt_plan *plan) {
     if (op == CC_OP_INPUT || op == CC_OP_PARAM || op == CC_OP_SLOT || op == CC_OP_CONST)
       continue;
     if (op == CC_OP_APPLY_UPDATE && !clipped) {
+      if (s->group) { /* data-parallel: the other ranks' gradients join in */
+        netc_status st = rt_group_reduce_step(s, plan);
+        if (st != NETC_OK) return st;
+      }
       compute_clip_scale(s, e);
       clipped = 1;
     }

@@ -110,6 +110,7 @@ netc_status netc_session_create(const netc_model *model,
   s->g = cc_model_graph(model);
   s->sources = cc_model_sources(model);
   s->seed = options ? options->seed : 0;
+  s->world_size = 1;
   s->pixel_scale = 1.0;
   s->threads = options ? options->threads : 0;
   s->max_batch = rt_planned_batch(s->g, options ? options->max_batch : 0);
@@ -186,6 +187,8 @@ const char *netc_session_error(const netc_session *s) {
 }
 
 int64_t netc_session_step(const netc_session *s) { return s ? s->step : 0; }
+
+int64_t netc_session_world_size(const netc_session *s) { return s ? s->world_size : 0; }
 
 netc_status rt_history_add(netc_session *s, int64_t epoch, const char *name,
                            double value) {

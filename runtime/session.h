@@ -74,6 +74,12 @@ struct netc_session {
   int64_t epoch;                   /* data cursor: epochs completed */
   int64_t epoch_batch;             /* batches done in the current epoch */
   int64_t epoch_rows;              /* rows done in the current epoch */
+  int64_t world_size;              /* processes of the last training */
+  struct rt_group *group;          /* the ranks of a data-parallel fit in
+                                      progress (distributed.h), or NULL */
+  int64_t row_offset;              /* the global batch's row of our feed's
+                                      first row: dropout masks follow
+                                      global rows */
   double *epoch_sums;              /* per fetch of "train": batch-weighted
                                       sums over the current epoch, so a
                                       resumed epoch reports the same means */

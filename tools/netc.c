@@ -26,6 +26,7 @@
 #include "netc.h"
 #include "env.h"
 #include "image_folder.h"
+#include "mpi_world.h"
 #include "png_grid.h"
 #include "save_outputs.h"
 
@@ -66,6 +67,8 @@ typedef struct args {
   image_options image;     /* image folders: augmentation, --skip-bad, ... */
   const char *fetch;       /* --fetch NAME[,NAME]: tensors predict saves */
   const char *save_outputs; /* --save-outputs OUT.h5: where */
+  double timeout;          /* --timeout S for another rank; 0 = default */
+  int64_t check_replicas;  /* --check-replicas N steps; 0 = never */
 } args;
 
 typedef enum option_kind {
@@ -103,6 +106,8 @@ enum {
   OPT_FETCH = 1 << 22,
   OPT_SAVE_OUTPUTS = 1 << 23,
   OPT_MODEL = 1 << 24,
+  OPT_TIMEOUT = 1 << 25,
+  OPT_CHECK_REPLICAS = 1 << 26,
   /* how training images of an image folder are drawn */
   OPT_AUGMENT = OPT_FLIP | OPT_ROTATION | OPT_SHIFT | OPT_ZOOM | OPT_RESCALE
 };
@@ -176,6 +181,11 @@ static const option options[] = {
     {OPT_SAVE_OUTPUTS, "--save-outputs", "OUT.h5", OPTION_STRING, 0, 0,
      offsetof(args, save_outputs),
      "write the --fetch tensors, one row per image, as float32 datasets"},
+    {OPT_TIMEOUT, "--timeout", "S", OPTION_REAL, 1, 86400, offsetof(args, timeout),
+     "under mpirun: fail when another rank sends nothing for S seconds (300)"},
+    {OPT_CHECK_REPLICAS, "--check-replicas", "N", OPTION_INT, 1, INT64_MAX,
+     offsetof(args, check_replicas),
+     "under mpirun: check every N steps that all ranks hold the same weights"},
 };
 enum { N_OPTIONS = sizeof options / sizeof *options };
 
@@ -389,6 +399,9 @@ static int run_dot(const netc_model *model, netc_session *session,
 /* The progress callback's state. On a terminal the bar is redrawn in place
 ** (throttled, so a fast epoch does not flood it); otherwise only the line
 ** of each finished epoch is printed, which keeps logs short. */
+/* The processes of an mpirun job (one process otherwise). */
+static mpi_world world;
+
 typedef struct progress_view {
   int tty;          /* stdout is a terminal */
   int drawn;        /* length of the bar on screen, to blank its tail */
@@ -533,8 +546,14 @@ static netc_status fit_with_progress(netc_session *s, const args *a,
   progress_view start = {isatty(fileno(stdout)), 0, 0, 0, 0, s,
                          a->checkpoint ? a->output : NULL, a->checkpoint, NETC_OK};
   *view = start;
-  netc_fit_options fit = {(int)a->epochs, (int)a->batch, 0, validation, on_progress,
-                          view};
+  netc_fit_options fit = {.epochs = (int)a->epochs,
+                          .batch_size = (int)a->batch,
+                          .validation = validation,
+                          .progress = on_progress,
+                          .user = view,
+                          .mpi_comm = world.comm,
+                          .comm_timeout = a->timeout,
+                          .check_replicas = a->check_replicas};
   netc_status st = netc_session_fit(s, train, &fit);
   if (view->drawn) putchar('\n'); /* a bar cut short by a failure */
   return st == NETC_OK ? view->saved : st;
@@ -694,7 +713,10 @@ static int train_folder(const netc_model *model, netc_session *s, const args *a)
   return code;
 }
 
-static int run_train(const netc_model *model, netc_session *s, const args *a) {
+static int run_train(const netc_model *model, netc_session *s, const args *given) {
+  args rank_args = *given; /* under mpirun, rank 0 alone writes -o */
+  if (world.rank != 0) rank_args.output = NULL;
+  const args *a = &rank_args;
   if (is_image_folder(a->data)) return train_folder(model, s, a);
   netc_dataset *train = NULL, *test = NULL, *validation = NULL;
   int code = EXIT_FAILURE;
@@ -954,10 +976,16 @@ static const command commands[] = {
      "images are augmented as --flip, --rotation, --shift and --zoom say,\n"
      "--validation-split holds out a seeded random part (the same each run)\n"
      "and --limit counts per class. The class names are saved with the\n"
-     "model, so `netc predict OUT.h5 photo.jpg` prints them.\n",
+     "model, so `netc predict OUT.h5 photo.jpg` prints them.\n"
+     "\n"
+     "Under `mpirun -np N` the training runs data-parallel: each process\n"
+     "computes its share of every batch of --batch rows and the gradients\n"
+     "are summed over the processes (docs/distributed.md). Rank 0 alone\n"
+     "prints and writes -o; a file written by N processes resumes on any\n"
+     "number with the same --batch.\n",
      OPT_DATA | OPT_OUTPUT | OPT_EPOCHS | OPT_BATCH | OPT_SEED | OPT_THREADS |
          OPT_LIMIT | OPT_TEST_LIMIT | OPT_SPLIT | OPT_CHECKPOINT | OPT_AUGMENT |
-         OPT_SKIP_BAD,
+         OPT_SKIP_BAD | OPT_TIMEOUT | OPT_CHECK_REPLICAS,
      OPT_DATA, NEEDS_SESSION, 0, run_train},
     {"eval", "FILE.h5 --data DIR [OPTIONS]",
      "report the losses and metrics of a model on the IDX test files", NULL,
@@ -1267,7 +1295,9 @@ int main(int argc, char **argv) {
   if (name[0] == '-') return usage_error(NULL, "unknown option '%s'", name);
   if (strcmp(name, "env") == 0) return netc_cli_env(argc - 2, argv + 2);
   for (int i = 0; i < N_COMMANDS; i++)
-    if (strcmp(name, commands[i].name) == 0)
-      return run_command(&commands[i], argc - 2, argv + 2);
+    if (strcmp(name, commands[i].name) == 0) {
+      if (mpi_world_join(&argc, &argv, &world) != 0) return EXIT_FAILURE;
+      return mpi_world_leave(&world, run_command(&commands[i], argc - 2, argv + 2));
+    }
   return unknown_command(name);
 }

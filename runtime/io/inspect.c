@@ -60,6 +60,8 @@ netc_status netc_session_write_state(const netc_session *s, netc_write_fn write,
     nc_buf_printf(&out, ", %lld batches into epoch %lld", (long long)s->epoch_batch,
                   (long long)s->epoch + 1);
   nc_buf_printf(&out, "\nseed: %llu\n", (unsigned long long)s->seed);
+  if (s->world_size > 1)
+    nc_buf_printf(&out, "trained data-parallel on %lld processes\n", (long long)s->world_size);
   put_training(&out, s->g);
   put_history(&out, s);
   for (int i = 0; i < s->n_classes; i++)

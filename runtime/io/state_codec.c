@@ -110,6 +110,7 @@ void rt_state_write(rt_h5 *h, const netc_session *s) {
     rt_h5_set_int(h, state, "epoch", s->epoch);
     rt_h5_set_int(h, state, "epoch_batch", s->epoch_batch);
     rt_h5_set_int(h, state, "epoch_rows", s->epoch_rows);
+    rt_h5_set_int(h, state, "world_size", s->world_size);
     if (s->n_epoch_sums)
       rt_h5_set_attr(h, state, "epoch_sums", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                      s->n_epoch_sums, s->epoch_sums);
@@ -138,6 +139,10 @@ void rt_state_read(rt_h5 *h, netc_session *s) {
     s->epoch = rt_h5_get_int(h, state, "/state", "epoch");
     s->epoch_batch = rt_h5_get_int(h, state, "/state", "epoch_batch");
     s->epoch_rows = rt_h5_get_int(h, state, "/state", "epoch_rows");
+    /* files from before data-parallel training were all trained alone */
+    s->world_size = H5Aexists(state, "world_size") > 0
+                        ? rt_h5_get_int(h, state, "/state", "world_size")
+                        : 1;
     if (s->n_epoch_sums)
       rt_h5_get_attr(h, state, "/state", "epoch_sums", H5T_NATIVE_DOUBLE,
                      s->n_epoch_sums, s->epoch_sums);
@@ -146,6 +151,8 @@ void rt_state_read(rt_h5 *h, netc_session *s) {
   if (h->status == NETC_OK &&
       (s->step < 0 || s->epoch < 0 || s->epoch_batch < 0 || s->epoch_rows < 0))
     rt_h5_fail(h, NETC_EFORMAT, 0, "/state has a negative counter");
+  if (h->status == NETC_OK && s->world_size < 1)
+    rt_h5_fail(h, NETC_EFORMAT, 0, "/state has a world_size below 1");
   int64_t n = 0;
   rt_record *history = rt_h5_read_table(h, &history_table, NULL, &n);
   if (h->status == NETC_OK) {

@@ -806,7 +806,7 @@ static void test_status_table(void) {
 #undef ROW
   };
   const size_t n = sizeof table / sizeof *table;
-  CU_ASSERT_EQUAL(n, 12);
+  CU_ASSERT_EQUAL(n, 13);
   for (size_t i = 0; i < n; i++) {
     CU_ASSERT_EQUAL((int)table[i].code, table[i].value);
     EXPECT_STR(netc_status_name(table[i].code), table[i].name);
@@ -820,6 +820,7 @@ static void test_status_table(void) {
   EXPECT_STR(netc_strerror(NETC_ENOMEM), "out of memory");
   EXPECT_STR(netc_status_name(NETC_ECOMPILE), "NETC_ECOMPILE");
   EXPECT_STR(netc_status_name(NETC_ESTATE), "NETC_ESTATE");
+  EXPECT_STR(netc_status_name(NETC_ECOMM), "NETC_ECOMM");
   /* Codes outside the table still get text, never NULL. */
   EXPECT_STR(netc_status_name((netc_status)-99), "NETC_UNKNOWN");
   EXPECT_STR(netc_strerror((netc_status)-99), "unknown status");

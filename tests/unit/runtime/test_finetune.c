@@ -159,7 +159,7 @@ static void test_training_changes_only_the_top(void) {
     CU_ASSERT_EQUAL(netc_session_get_weight(s, g->params[p].name, before[p], n), NETC_OK);
   }
   double loss_before = training_loss(s, d);
-  netc_fit_options fit = {6, 8, 0, NULL, NULL, NULL};
+  netc_fit_options fit = {.epochs = 6, .batch_size = 8};
   CU_ASSERT_EQUAL(netc_session_fit(s, d, &fit), NETC_OK);
   double loss_after = training_loss(s, d);
   CU_ASSERT_TRUE(loss_after < loss_before);

@@ -89,6 +89,7 @@ static void test_null_session(void) {
   netc_session_destroy(NULL);
   CU_ASSERT_PTR_NOT_NULL(netc_session_error(NULL));
   CU_ASSERT_EQUAL(netc_session_step(NULL), 0);
+  CU_ASSERT_EQUAL(netc_session_world_size(NULL), 0);
   netc_tensor result;
   EXPECT_EINVAL(netc_session_run(NULL, "predict", NULL, 0, NULL, 0, &result));
   float w[6];
@@ -360,7 +361,8 @@ static void test_two_threads(void) {
   CU_ASSERT_EQUAL(netc_dataset_add(d, "x", &x, &e), NETC_OK);
   CU_ASSERT_EQUAL(netc_dataset_add(d, "label", &label, &e), NETC_OK);
   intruder in = {s, NETC_OK, 0};
-  netc_fit_options fo = {1, 4, 1, NULL, on_progress, &in};
+  netc_fit_options fo = {.epochs = 1, .batch_size = 4, .no_shuffle = 1, .progress = on_progress,
+                        .user = &in};
   CU_ASSERT_EQUAL(netc_session_fit(s, d, &fo), NETC_OK);
   CU_ASSERT(in.calls > 0);
   CU_ASSERT_EQUAL(in.seen, NETC_ESTATE);
@@ -373,6 +375,37 @@ static void test_two_threads(void) {
 #else
   printf("(skipped: configure --enable-debug)");
 #endif
+}
+
+/* Data-parallel options where they cannot work: without MPI in the build,
+** or with MPI not started by the caller; a negative timeout. Nothing is
+** trained. */
+static void test_distributed_misuse(void) {
+  netc_model *m = compile_model();
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  netc_session *s = NULL;
+  CU_ASSERT_EQUAL_FATAL(netc_session_create(m, NULL, &s), NETC_OK);
+  CU_ASSERT_EQUAL(netc_session_world_size(s), 1);
+  float xs[24] = {0};
+  int32_t labels[8] = {0};
+  netc_tensor x = {NETC_F32, 2, {8, 3}, xs}, label = {NETC_I32, 1, {8}, labels};
+  netc_dataset *d = NULL;
+  netc_error e;
+  CU_ASSERT_EQUAL_FATAL(netc_dataset_create(&d), NETC_OK);
+  CU_ASSERT_EQUAL(netc_dataset_add(d, "x", &x, &e), NETC_OK);
+  CU_ASSERT_EQUAL(netc_dataset_add(d, "label", &label, &e), NETC_OK);
+  long not_started = 0; /* stands for an MPI_Comm: MPI_Init never ran */
+  netc_fit_options fo = {.epochs = 1, .batch_size = 4, .mpi_comm = &not_started};
+  netc_status expected = netc_has_mpi() ? NETC_ESTATE : NETC_EUNSUPPORTED;
+  CU_ASSERT_EQUAL(netc_session_fit(s, d, &fo), expected);
+  CU_ASSERT_PTR_NOT_NULL(strstr(netc_session_error(s), "MPI"));
+  fo.comm_timeout = -1;
+  CU_ASSERT_EQUAL(netc_session_fit(s, d, &fo),
+                  netc_has_mpi() ? NETC_EINVAL : NETC_EUNSUPPORTED);
+  CU_ASSERT_EQUAL(netc_session_step(s), 0);
+  netc_dataset_destroy(d);
+  netc_session_destroy(s);
+  netc_model_destroy(m);
 }
 
 /* The functions added with the Keras import, image folders, profiling and
@@ -449,6 +482,7 @@ static const test_case TESTS[] = {
     {"NULL arguments: classes, profiles, plans, Keras import, names",
      test_null_later_additions},
     {"wrong entry points, names, dtypes and shapes", test_wrong_feeds},
+    {"data-parallel options without MPI running", test_distributed_misuse},
     {"debug build: a destroyed session", test_destroyed_session},
     {"debug build: two threads on one session", test_two_threads},
     {0},
