@@ -25,7 +25,10 @@
 #include <sched.h>
 #include <time.h>
 
-enum { RING_TAG = 0x6e63 };
+enum {
+  RING_TAG = 0x6e63,
+  MAX_SUMMED = 64 /* doubles rt_group_sum takes: fit's figures */
+};
 static const double default_timeout = 300;
 
 struct rt_group {
@@ -116,24 +119,30 @@ static netc_status ring_sum(netc_session *s, rt_group *g, void *buf, size_t n,
   return st;
 }
 
-/* The values a step sums, in the fused buffer's order: each update's
-** gradient, then the moving statistics of the batchnorms it ran. */
-typedef void (*value_fn)(void *ctx, float *value, size_t n);
+/* The nodes whose values a step sums, in the fused buffer's order: each
+** update's gradient, then the moving statistics of the batchnorms the
+** plan runs. All have their weight's shape, known before any step. */
+typedef void (*value_fn)(void *ctx, const netc_session *s, int node);
 
-static void each_summed_value(netc_session *s, const rt_plan *plan, value_fn fn,
+static void each_summed_value(const netc_session *s, const rt_plan *plan, value_fn fn,
                               void *ctx) {
   const cc_graph *gr = s->g;
   const cc_entry *e = &gr->entries[plan->entry];
-  for (int u = 0; u < e->n_updates; u++) {
-    int grad = gr->nodes[e->updates[u]].inputs[1];
-    fn(ctx, s->value[grad], (size_t)rt_elements(&s->shape[grad]));
-  }
+  for (int u = 0; u < e->n_updates; u++) fn(ctx, s, gr->nodes[e->updates[u]].inputs[1]);
   for (int t = 0; t < plan->n_order; t++) {
     const cc_node *n = &gr->nodes[plan->order[t]];
     if (n->op != CC_OP_BATCHNORM) continue;
-    for (int i = 3; i <= 4; i++) /* moving mean and variance */
-      fn(ctx, s->value[n->inputs[i]], (size_t)rt_elements(&s->shape[n->inputs[i]]));
+    fn(ctx, s, n->inputs[3]); /* moving mean */
+    fn(ctx, s, n->inputs[4]); /* moving variance */
   }
+}
+
+static size_t elements(const netc_session *s, int node) {
+  return (size_t)cc_shape_elements(&s->g->nodes[node].shape);
+}
+
+static void count_value(void *ctx, const netc_session *s, int node) {
+  *(size_t *)ctx += elements(s, node);
 }
 
 typedef struct packer {
@@ -142,13 +151,10 @@ typedef struct packer {
   int packing;   /* 1: value -> buffer, 0: buffer -> value */
 } packer;
 
-static void count_value(void *ctx, float *value, size_t n) {
-  (void)value;
-  *(size_t *)ctx += n;
-}
-
-static void move_value(void *ctx, float *value, size_t n) {
+static void move_value(void *ctx, const netc_session *s, int node) {
   packer *p = ctx;
+  float *value = s->value[node];
+  size_t n = elements(s, node);
   if (p->packing)
     for (size_t i = 0; i < n; i++) p->at[i] = value[i] * p->weight;
   else
@@ -170,17 +176,6 @@ static netc_status sum_fused(netc_session *s, rt_group *g) {
 netc_status rt_group_reduce_step(netc_session *s, const rt_plan *plan) {
   rt_group *g = s->group;
   if (g->size == 1) return NETC_OK;
-  if (!g->fused) {
-    size_t n = 0;
-    each_summed_value(s, plan, count_value, &n);
-    g->n_flags_at = n;
-    g->n_fused = n + (size_t)g->size;
-    g->fused = nc_malloc(g->n_fused * sizeof *g->fused);
-    g->incoming = nc_malloc((g->n_fused / (size_t)g->size + 1) * sizeof *g->fused);
-    if (!g->fused || !g->incoming || g->n_fused / (size_t)g->size >= INT_MAX)
-      return rt_fail(s, NETC_ENOMEM, "no room for a fused gradient buffer of %zu floats",
-                     g->n_fused);
-  }
   packer p = {g->fused, g->weight, 1};
   each_summed_value(s, plan, move_value, &p);
   memset(g->fused + g->n_flags_at, 0, (size_t)g->size * sizeof *g->fused);
@@ -193,7 +188,7 @@ netc_status rt_group_reduce_step(netc_session *s, const rt_plan *plan) {
 
 void rt_group_fail_step(netc_session *s) {
   rt_group *g = s->group;
-  if (g->size == 1 || g->reduced || !g->fused) return;
+  if (g->size == 1 || g->reduced) return;
   char why[sizeof s->error];
   memcpy(why, s->error, sizeof why); /* our own error stays the message */
   memset(g->fused, 0, g->n_fused * sizeof *g->fused);
@@ -205,6 +200,7 @@ void rt_group_fail_step(netc_session *s) {
 netc_status rt_group_sum(netc_session *s, double *values, int n) {
   rt_group *g = s->group;
   if (g->size == 1 || n < 1) return NETC_OK;
+  if (n > MAX_SUMMED) return rt_fail(s, NETC_EINVAL, "%d figures to sum, at most %d", n, MAX_SUMMED);
   return ring_sum(s, g, values, (size_t)n, sizeof *values, MPI_DOUBLE, add_doubles);
 }
 
@@ -280,8 +276,28 @@ static netc_status check_agreement(netc_session *s, rt_group *g, int64_t batch, 
   return NETC_OK;
 }
 
-netc_status rt_group_open(netc_session *s, const netc_fit_options *o, int64_t batch,
-                          int64_t rows, rt_group **out) {
+/* The fused buffer, laid out for the plan of the fit's steps, and room
+** for one chunk of it, or of rt_group_sum's figures, from a neighbour. */
+static netc_status make_buffers(netc_session *s, rt_group *g, int entry, int n_fetch) {
+  const rt_plan *plan = rt_plan_get(s, entry, s->g->entries[entry].fetches, n_fetch);
+  if (!plan) return NETC_ENOMEM;
+  size_t n = 0;
+  each_summed_value(s, plan, count_value, &n);
+  g->n_flags_at = n;
+  g->n_fused = n + (size_t)g->size;
+  size_t chunk_floats = g->n_fused / (size_t)g->size + 1;
+  if (chunk_floats >= INT_MAX)
+    return rt_fail(s, NETC_EUNSUPPORTED, "%zu gradient floats are too many for MPI's int "
+                   "counts over %d ranks", n, g->size);
+  g->fused = nc_malloc(g->n_fused * sizeof *g->fused);
+  g->incoming = nc_malloc((chunk_floats + MAX_SUMMED) * sizeof(double));
+  if (!g->fused || !g->incoming)
+    return rt_fail(s, NETC_ENOMEM, "no room for a fused gradient buffer of %zu floats", n);
+  return NETC_OK;
+}
+
+netc_status rt_group_open(netc_session *s, const netc_fit_options *o, int entry,
+                          int n_fetch, int64_t batch, int64_t rows, rt_group **out) {
   *out = NULL;
   if (!o->mpi_comm) return NETC_OK;
   if (o->comm_timeout < 0)
@@ -301,9 +317,11 @@ netc_status rt_group_open(netc_session *s, const netc_fit_options *o, int64_t ba
     nc_free(g);
     return rt_fail(s, NETC_ECOMM, "mpi_comm is not a valid communicator");
   }
-  netc_status st = g->size > 1 ? check_agreement(s, g, batch, rows) : NETC_OK;
+  netc_status st = NETC_OK;
+  if (g->size > 1) st = check_agreement(s, g, batch, rows);
+  if (st == NETC_OK && g->size > 1) st = make_buffers(s, g, entry, n_fetch);
   if (st != NETC_OK) {
-    nc_free(g);
+    rt_group_close(g);
     return st;
   }
   *out = g;
@@ -328,8 +346,10 @@ struct rt_group {
   int unused;
 };
 
-netc_status rt_group_open(netc_session *s, const netc_fit_options *o, int64_t batch,
-                          int64_t rows, rt_group **out) {
+netc_status rt_group_open(netc_session *s, const netc_fit_options *o, int entry,
+                          int n_fetch, int64_t batch, int64_t rows, rt_group **out) {
+  (void)entry;
+  (void)n_fetch;
   (void)batch;
   (void)rows;
   *out = NULL;

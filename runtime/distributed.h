@@ -19,11 +19,12 @@ typedef struct rt_plan rt_plan;
 /* The ranks training together during one fit call. */
 typedef struct rt_group rt_group;
 
-/* Joins the group of options->mpi_comm (*out = NULL when it is NULL) and
-** checks that every rank trains alike: the same model, seed, step, batch
-** and dataset size. */
-netc_status rt_group_open(netc_session *s, const netc_fit_options *options,
-                          int64_t batch, int64_t rows, rt_group **out);
+/* Joins the group of options->mpi_comm (*out = NULL when it is NULL),
+** checks that every rank trains alike (the same model, seed, step, batch
+** and dataset size) and makes the buffers for steps of `entry` fetching
+** its first n_fetch fetches. */
+netc_status rt_group_open(netc_session *s, const netc_fit_options *options, int entry,
+                          int n_fetch, int64_t batch, int64_t rows, rt_group **out);
 void rt_group_close(rt_group *g);
 
 int rt_group_rank(const rt_group *g);

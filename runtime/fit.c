@@ -417,8 +417,9 @@ static netc_status session_fit(netc_session *s, const netc_dataset *data,
   int epochs = o->epochs > 0 ? o->epochs : train_setting(s, "epochs", 1);
   int shuffle = !o->no_shuffle && train_setting(s, "shuffle", 1);
   int64_t batches = (data->rows + batch - 1) / batch;
+  int n_fetch = s->n_epoch_sums < MAX_VALUES / 2 ? s->n_epoch_sums : MAX_VALUES / 2;
   rt_group *group = NULL;
-  st = rt_group_open(s, o, batch, data->rows, &group);
+  st = rt_group_open(s, o, entry, n_fetch, batch, data->rows, &group);
   if (st != NETC_OK) return st;
   s->group = group;
   s->world_size = group ? rt_group_size(group) : 1;
@@ -437,7 +438,7 @@ static netc_status session_fit(netc_session *s, const netc_dataset *data,
   if (st == NETC_OK && !order) st = rt_fail(s, NETC_ENOMEM, "out of memory");
   epoch_log log;
   memset(&log, 0, sizeof log);
-  log.n_train = s->n_epoch_sums < MAX_VALUES / 2 ? s->n_epoch_sums : MAX_VALUES / 2;
+  log.n_train = n_fetch;
   const char *fetch[MAX_VALUES];
   for (int i = 0; i < log.n_train; i++) {
     fetch[i] = s->g->nodes[e->fetches[i]].name;

@@ -4,7 +4,8 @@
 set -eu
 packages="build-essential autoconf automake libtool pkg-config flex bison
   libopenblas-dev libhdf5-dev hdf5-tools libcunit1-dev libpng-dev libjpeg-dev
-  zlib1g-dev dataset-fashion-mnist graphviz python3-h5py valgrind"
+  zlib1g-dev dataset-fashion-mnist graphviz python3-h5py valgrind
+  libopenmpi-dev openmpi-bin"
 as_root=""
 [ "$(id -u)" -eq 0 ] || as_root="sudo"
 export DEBIAN_FRONTEND=noninteractive

@@ -44,8 +44,7 @@ int mpi_world_leave(const mpi_world *w, int exit_code) {
   if (!w->comm) return exit_code;
   if (exit_code != 0 && w->size > 1) {
     fflush(NULL);
-    fprintf(stderr, "netc: rank %d failed; stopping the other %d ranks\n", w->rank,
-            w->size - 1);
+    fprintf(stderr, "netc: rank %d of %d failed; stopping the job\n", w->rank, w->size);
     MPI_Abort(world, exit_code);
   }
   MPI_Finalize();
