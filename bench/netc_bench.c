@@ -12,6 +12,12 @@
 **   netc_bench step MODEL BATCH THREADS    netc_session_run of "train" fed
 **       directly (no dataset): steps per second, the per-call overhead
 **   netc_bench sgemm N THREADS    OpenBLAS sgemm on N x N: GFLOPS
+**   netc_bench dp MODEL BATCH THREADS    netc_session_fit data-parallel
+**       over the ranks of `mpirun -np N netc_bench dp ...` (alone without
+**       mpirun): the job's images per second, the step time and the
+**       gradient all-reduce's time per step (from the profile); every
+**       rank runs the same --repeat epochs of --batches steps, as a
+**       measurement sized by time could differ between ranks
 **
 ** Every workload prints `rate R` (the median over --repeat measurements,
 ** after a warm-up that also sizes each measurement to about --seconds)
@@ -30,6 +36,7 @@
 #include <time.h>
 
 #include "netc.h"
+#include "tools/mpi_world.h"
 
 typedef struct options {
   int repeat;     /* measurements */
@@ -186,32 +193,92 @@ static netc_status run_run(void *ctx, int iterations) {
   return NETC_OK;
 }
 
+/* An in-memory dataset of make_inputs's random rows, or NULL. */
+static netc_dataset *make_dataset(const netc_model *m, int64_t rows) {
+  inputs in;
+  netc_dataset *d = NULL;
+  if (make_inputs(m, rows, 10, &in) != 0) return NULL;
+  netc_dataset_create(&d);
+  for (int i = 0; d && i < in.n; i++)
+    if (netc_dataset_add(d, in.feed[i].name, &in.feed[i].tensor, NULL) != NETC_OK) {
+      netc_dataset_destroy(d);
+      d = NULL;
+    }
+  free_inputs(&in);
+  return d;
+}
+
 static int bench_train(const char *path, int batch, int threads, const options *opt) {
   netc_model *m = compile(path);
   netc_session *s = m ? open_session(m, batch, threads) : NULL;
-  inputs in;
-  netc_dataset *d = NULL;
+  netc_dataset *d = s ? make_dataset(m, (int64_t)batch * opt->batches) : NULL;
   int rc = -1;
-  if (s && make_inputs(m, (int64_t)batch * opt->batches, 10, &in) == 0) {
-    netc_dataset_create(&d);
-    for (int i = 0; d && i < in.n; i++)
-      if (netc_dataset_add(d, in.feed[i].name, &in.feed[i].tensor, NULL) != NETC_OK) {
-        netc_dataset_destroy(d);
-        d = NULL;
-      }
-    free_inputs(&in);
-    fit_ctx ctx = {s, d, batch};
-    workload w = {fit_run, &ctx, (double)batch * opt->batches};
-    double rate;
-    if (d && measure(&w, opt, &rate) == 0) {
-      print_results(rate);
-      rc = 0;
-    }
+  fit_ctx ctx = {s, d, batch};
+  workload w = {fit_run, &ctx, (double)batch * opt->batches};
+  double rate;
+  if (d && measure(&w, opt, &rate) == 0) {
+    print_results(rate);
+    rc = 0;
   }
   netc_dataset_destroy(d);
   netc_session_destroy(s);
   netc_model_destroy(m);
   return rc;
+}
+
+/* The all-reduce's seconds and calls in the profile (0 when alone). */
+static void allreduce_time(const netc_session *s, double *seconds, int64_t *calls) {
+  static netc_op_profile ops[8192];
+  int count = 0;
+  *seconds = 0;
+  *calls = 0;
+  netc_session_profile(s, ops, 8192, &count);
+  for (int i = 0; i < count && i < 8192; i++)
+    if (strcmp(ops[i].op, "allreduce") == 0) {
+      *seconds = ops[i].seconds;
+      *calls = ops[i].calls;
+    }
+}
+
+static int bench_dp(const char *path, int batch, int threads, const options *opt,
+                    const mpi_world *world) {
+  netc_model *m = compile(path);
+  netc_session *s = m ? open_session(m, batch, threads) : NULL;
+  netc_dataset *d = s ? make_dataset(m, (int64_t)batch * opt->batches) : NULL;
+  if (!d) {
+    netc_session_destroy(s);
+    netc_model_destroy(m);
+    return -1;
+  }
+  netc_fit_options fopt = {.epochs = 1, .batch_size = batch, .mpi_comm = world->comm};
+  netc_status st = netc_session_fit(s, d, &fopt); /* warm-up */
+  double *epoch = calloc((size_t)opt->repeat, sizeof *epoch);
+  if (st == NETC_OK && !epoch) st = NETC_ENOMEM;
+  if (st == NETC_OK) st = netc_session_profile_enable(s, 1);
+  for (int r = 0; st == NETC_OK && r < opt->repeat; r++) {
+    double started = now();
+    st = netc_session_fit(s, d, &fopt);
+    epoch[r] = now() - started;
+  }
+  if (st == NETC_OK) {
+    qsort(epoch, (size_t)opt->repeat, sizeof *epoch, by_value);
+    double median = epoch[opt->repeat / 2], seconds;
+    int64_t calls, trainable = 0, frozen = 0;
+    allreduce_time(s, &seconds, &calls);
+    netc_model_param_counts(m, &trainable, &frozen);
+    double step = median / opt->batches, allreduce = calls ? seconds / (double)calls : 0;
+    printf("ranks %d\nrate %.6g\nstep_ms %.4g\nallreduce_ms %.4g\nallreduce_share %.4g\n"
+           "gradient_mib %.4g\n",
+           world->size, (double)batch * opt->batches / median, 1e3 * step, 1e3 * allreduce,
+           allreduce / step, (double)trainable * 4 / (1 << 20));
+  } else {
+    print_error(s, st);
+  }
+  free(epoch);
+  netc_dataset_destroy(d);
+  netc_session_destroy(s);
+  netc_model_destroy(m);
+  return st == NETC_OK ? 0 : -1;
 }
 
 /* Per-convolution GFLOPS from the session's profile. */
@@ -301,6 +368,7 @@ static int usage(void) {
         "       netc_bench predict MODEL OUTPUT BATCH THREADS [options]\n"
         "       netc_bench step MODEL BATCH THREADS [options]\n"
         "       netc_bench sgemm N THREADS [options]\n"
+        "       [mpirun -np N] netc_bench dp MODEL BATCH THREADS [options]\n"
         "options: --repeat N (5), --seconds S (0.5), --batches N (4), --profile\n",
         stderr);
   return 2;
@@ -325,6 +393,8 @@ int main(int argc, char **argv) {
       arg[n++] = argv[i];
   }
   if (opt.repeat < 1 || opt.seconds < 0 || opt.batches < 1) return usage();
+  mpi_world world;
+  if (mpi_world_join(&argc, &argv, &world) != 0) return 1;
   int rc;
   if (n == 4 && strcmp(arg[0], "train") == 0)
     rc = bench_train(arg[1], atoi(arg[2]), atoi(arg[3]), &opt);
@@ -334,7 +404,9 @@ int main(int argc, char **argv) {
     rc = bench_run(arg[1], "train", NULL, atoi(arg[2]), atoi(arg[3]), &opt);
   else if (n == 3 && strcmp(arg[0], "sgemm") == 0)
     rc = bench_sgemm(atoi(arg[1]), atoi(arg[2]), &opt);
+  else if (n == 4 && strcmp(arg[0], "dp") == 0)
+    rc = bench_dp(arg[1], atoi(arg[2]), atoi(arg[3]), &opt, &world);
   else
-    return usage();
-  return rc ? 1 : 0;
+    rc = usage();
+  return mpi_world_leave(&world, rc < 0 ? 1 : rc);
 }

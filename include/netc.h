@@ -272,10 +272,12 @@ typedef struct netc_op_profile {
                         counts 2) at the batch of each run */
 } netc_op_profile;
 
-/* Every op that ran while profiling was on, in graph order: the first
-** `capacity` into out, the number of such ops into *count. `count` may be
-** NULL, and `out` too when capacity is 0 or less (nothing is copied then);
-** NETC_EINVAL for a NULL session, or a NULL out with a capacity above 0. */
+/* Every op that ran while profiling was on, in graph order, then (in
+** data-parallel training) the gradient sums over the ranks as op
+** "allreduce": the first `capacity` into out, the number of such ops into
+** *count. `count` may be NULL, and `out` too when capacity is 0 or less
+** (nothing is copied then); NETC_EINVAL for a NULL session, or a NULL out
+** with a capacity above 0. */
 netc_status netc_session_profile(const netc_session *session,
                                  netc_op_profile *out, int capacity,
                                  int *count);

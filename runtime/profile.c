@@ -4,7 +4,8 @@
 ** default; when on, run.c brackets every executed node with two clock
 ** reads and adds its wall time, and its FLOPs at this run's batch, to
 ** per-node counters allocated when profiling is turned on, so a profiled
-** step still allocates nothing.
+** step still allocates nothing. One more counter, after the nodes', times
+** the gradient all-reduce of data-parallel training.
 */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 
@@ -64,19 +65,30 @@ void rt_profile_add(netc_session *s, int node, double started) {
   p->flops[node] += (double)cc_node_flops(s->g, n) * examples;
 }
 
+void rt_profile_add_allreduce(netc_session *s, double started) {
+  rt_profile *p = s->profile;
+  p->calls[s->g->n_nodes]++;
+  p->seconds[s->g->n_nodes] += rt_profile_clock() - started;
+}
+
 netc_status netc_session_profile(const netc_session *s, netc_op_profile *out,
                                  int capacity, int *count) {
   if (!s || (capacity > 0 && !out)) return NETC_EINVAL;
   int found = 0;
-  for (int i = 0; s->profile && i < s->g->n_nodes; i++) {
+  for (int i = 0; s->profile && i <= s->g->n_nodes; i++) {
     if (!s->profile->calls[i]) continue;
     if (found < capacity) {
-      const cc_node *n = &s->g->nodes[i];
       netc_op_profile *o = &out[found];
       memset(o, 0, sizeof *o);
-      o->name = n->name;
-      o->op = cc_op_get(n->op)->name;
-      o->layer = n->layer >= 0 ? s->g->layers[n->layer].name : "";
+      if (i == s->g->n_nodes) {
+        o->name = o->op = "allreduce";
+        o->layer = "";
+      } else {
+        const cc_node *n = &s->g->nodes[i];
+        o->name = n->name;
+        o->op = cc_op_get(n->op)->name;
+        o->layer = n->layer >= 0 ? s->g->layers[n->layer].name : "";
+      }
       o->calls = s->profile->calls[i];
       o->seconds = s->profile->seconds[i];
       o->flops = s->profile->flops[i];

@@ -160,6 +160,9 @@ netc_status rt_exec_node(netc_session *s, const rt_plan *plan, int index);
 ** `started` and its FLOPs to the counters (profiling on); frees them. */
 double rt_profile_clock(void);
 void rt_profile_add(netc_session *s, int index, double started);
+/* profile.c: adds the time since `started` to the data-parallel gradient
+** sums (reported as op "allreduce" after the graph's ops). */
+void rt_profile_add_allreduce(netc_session *s, double started);
 void rt_profile_free(rt_profile *profile);
 
 #endif

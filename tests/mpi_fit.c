@@ -3,7 +3,8 @@
 ** under `mpirun -np N` (2 and 3: with 3 ranks the last batch of 2 rows
 ** leaves one rank without rows). A small model with batchnorm (moving
 ** statistics to keep in step) and dropout (masks drawn per global row):
-** - fit over the ranks leaves the same bytes on every rank;
+** - fit over the ranks leaves the same bytes on every rank, and the
+**   profile times one gradient all-reduce per step;
 ** - without the batchnorm (whose batch statistics are each rank's own),
 **   the weights are close to those of one process training alone on the
 **   same batches;
@@ -158,10 +159,18 @@ static netc_session *train_both_ways(const netc_model *m, const netc_dataset *da
                                      int batchnorm, int size) {
   static float w[MAX_WEIGHTS], w_alone[MAX_WEIGHTS];
   netc_session *s = new_session(m);
+  check(s && netc_session_profile_enable(s, 1) == NETC_OK, "cannot profile", NULL);
   netc_status st = fit(s, data, 3, 1, 1);
   check(st == NETC_OK, "data-parallel fit failed", netc_session_error(s));
   check(netc_session_world_size(s) == size, "world size not recorded", NULL);
-  check(netc_session_step(s) == 3 * ((ROWS + BATCH - 1) / BATCH), "wrong step count", NULL);
+  int64_t steps = 3 * ((ROWS + BATCH - 1) / BATCH);
+  check(netc_session_step(s) == steps, "wrong step count", NULL);
+  netc_op_profile ops[64];
+  int count = 0;
+  netc_session_profile(s, ops, 64, &count);
+  check(count > 1 && count <= 64 && strcmp(ops[count - 1].op, "allreduce") == 0 &&
+            ops[count - 1].calls == steps,
+        "the profile does not count one all-reduce per step", NULL);
   int64_t n = read_weights(s, batchnorm, w);
   check_same_bytes(w, n);
   if (batchnorm) return s;
