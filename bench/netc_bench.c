@@ -15,7 +15,9 @@
 **   netc_bench dp MODEL BATCH THREADS    netc_session_fit data-parallel
 **       over the ranks of `mpirun -np N netc_bench dp ...` (alone without
 **       mpirun): the job's images per second, the step time and the
-**       gradient all-reduce's time per step (from the profile); every
+**       gradient all-reduce's time per step (from the profile, waiting
+**       for the slowest rank included), and for reference MPI_Allreduce
+**       of as many floats right after a barrier; every
 **       rank runs the same --repeat epochs of --batches steps, as a
 **       measurement sized by time could differ between ranks
 **
@@ -267,10 +269,11 @@ static int bench_dp(const char *path, int batch, int threads, const options *opt
     allreduce_time(s, &seconds, &calls);
     netc_model_param_counts(m, &trainable, &frozen);
     double step = median / opt->batches, allreduce = calls ? seconds / (double)calls : 0;
+    double reference = mpi_world_allreduce_seconds(world, (size_t)trainable);
     printf("ranks %d\nrate %.6g\nstep_ms %.4g\nallreduce_ms %.4g\nallreduce_share %.4g\n"
-           "gradient_mib %.4g\n",
+           "gradient_mib %.4g\nmpi_allreduce_ms %.4g\n",
            world->size, (double)batch * opt->batches / median, 1e3 * step, 1e3 * allreduce,
-           allreduce / step, (double)trainable * 4 / (1 << 20));
+           allreduce / step, (double)trainable * 4 / (1 << 20), 1e3 * reference);
   } else {
     print_error(s, st);
   }

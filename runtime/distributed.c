@@ -30,6 +30,7 @@ enum {
   MAX_SUMMED = 64 /* doubles rt_group_sum takes: fit's figures */
 };
 static const double default_timeout = 300;
+static const double yield_after = 2e-3; /* seconds of polling before yielding */
 
 struct rt_group {
   MPI_Comm comm;       /* the caller's communicator */
@@ -58,7 +59,7 @@ static netc_status exchange(netc_session *s, rt_group *g, const void *out, int n
       MPI_Isend(out, n_out, type, right, RING_TAG, g->comm, &req[1]) != MPI_SUCCESS)
     return rt_fail(s, NETC_ECOMM, "rank %d: MPI could not start an exchange with ranks %d and %d",
                    g->rank, left, right);
-  double deadline = now() + g->timeout;
+  double started = now(), deadline = started + g->timeout;
   for (unsigned spin = 1;; spin++) {
     int done = 0;
     if (MPI_Testall(2, req, &done, MPI_STATUSES_IGNORE) != MPI_SUCCESS)
@@ -66,11 +67,14 @@ static netc_status exchange(netc_session *s, rt_group *g, const void *out, int n
                      g->rank, left, right);
     if (done) return NETC_OK;
     if (spin % 256) continue;
-    if (now() > deadline)
+    double t = now();
+    if (t > deadline)
       return rt_fail(s, NETC_ECOMM, "rank %d: rank %d sent nothing for %.0f s (stopped or "
                      "dead?) at step %lld", g->rank, left, g->timeout,
                      (long long)(s->step + 1));
-    sched_yield(); /* a rank sharing our core may be the one we wait for */
+    /* a rank sharing our core may be the one we wait for; yielding at once
+    ** would hand the core to any other process for a whole time slice */
+    if (t - started > yield_after) sched_yield();
   }
 }
 

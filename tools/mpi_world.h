@@ -17,6 +17,11 @@ typedef struct mpi_world {
 ** Returns 0, or non-zero after printing why MPI would not start. */
 int mpi_world_join(int *argc, char ***argv, mpi_world *w);
 
+/* A reference for benchmarks: the median seconds MPI_Allreduce takes to
+** sum `floats` floats over the ranks, each time right after a barrier (so
+** no rank waits for another's work). 0 when alone or out of memory. */
+double mpi_world_allreduce_seconds(const mpi_world *w, size_t floats);
+
 /* Ends MPI: the job goes on normally after a success (exit_code 0);
 ** after a failure on this rank, the whole job is stopped, so the other
 ** ranks do not wait for it. Returns exit_code. */
