@@ -259,15 +259,15 @@ netc_status rt_group_check_replicas(netc_session *s) {
 }
 
 /* What every rank must agree on, and how a mismatch is told. */
-enum { AGREE_ROWS, AGREE_BATCH, AGREE_WEIGHTS, AGREE_SEED, AGREE_STEP, AGREE_BATCH_IN_EPOCH,
-       AGREE_COUNT };
-static const char *const agree_names[AGREE_COUNT] = {
+enum { AGREE_ROWS, AGREE_BATCH, AGREE_WEIGHTS, AGREE_SEED, AGREE_STEP, AGREE_EPOCH,
+       AGREE_BATCH_IN_EPOCH, AGREE_COUNT };
+static const char *const agree_names[AGREE_COUNT] = { /* ORDER AGREE */
     "the dataset's rows", "the batch size", "the model's weights (floats)", "the seed",
-    "the training step", "the batch within the epoch"};
+    "the training step", "the epoch", "the batch within the epoch"};
 
 static netc_status check_agreement(netc_session *s, rt_group *g, int64_t batch, int64_t rows) {
   int64_t mine[AGREE_COUNT] = {rows, batch, (int64_t)floats_of(s->g, 0), (int64_t)s->seed,
-                               s->step, s->epoch_batch};
+                               s->step, s->epoch, s->epoch_batch};
   int64_t low[AGREE_COUNT], high[AGREE_COUNT];
   if (MPI_Allreduce(mine, low, AGREE_COUNT, MPI_INT64_T, MPI_MIN, g->comm) != MPI_SUCCESS ||
       MPI_Allreduce(mine, high, AGREE_COUNT, MPI_INT64_T, MPI_MAX, g->comm) != MPI_SUCCESS)

@@ -543,7 +543,9 @@ static netc_status fit_with_progress(netc_session *s, const args *a,
                                      const netc_dataset *train,
                                      const netc_dataset *validation,
                                      progress_view *view) {
-  progress_view start = {isatty(fileno(stdout)), 0, 0, 0, 0, s,
+  /* mpirun hands rank 0 a terminal even when its own output is a file */
+  int tty = isatty(fileno(stdout)) && !world.comm;
+  progress_view start = {tty, 0, 0, 0, 0, s,
                          a->checkpoint ? a->output : NULL, a->checkpoint, NETC_OK};
   *view = start;
   netc_fit_options fit = {.epochs = (int)a->epochs,

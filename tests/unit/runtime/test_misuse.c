@@ -52,6 +52,19 @@ static netc_model *compile_model(void) {
   return m;
 }
 
+/* Eight rows for the model's x and label: zeros, labels 0 1 0 1 ... */
+static netc_dataset *eight_rows(void) {
+  float xs[24] = {0};
+  int32_t labels[8] = {0, 1, 0, 1, 0, 1, 0, 1};
+  netc_tensor x = {NETC_F32, 2, {8, 3}, xs}, label = {NETC_I32, 1, {8}, labels};
+  netc_dataset *d = NULL;
+  netc_error e;
+  CU_ASSERT_EQUAL_FATAL(netc_dataset_create(&d), NETC_OK);
+  CU_ASSERT_EQUAL(netc_dataset_add(d, "x", &x, &e), NETC_OK);
+  CU_ASSERT_EQUAL(netc_dataset_add(d, "label", &label, &e), NETC_OK);
+  return d;
+}
+
 static void test_null_model_and_compile(void) {
   netc_model *m = NULL;
   EXPECT_EINVAL(netc_model_compile_file(NULL, NULL, &m));
@@ -352,14 +365,7 @@ static void test_two_threads(void) {
   netc_session *s = NULL;
   netc_session_options o = {1, 4, 1};
   CU_ASSERT_EQUAL_FATAL(netc_session_create(m, &o, &s), NETC_OK);
-  float xs[24] = {0};
-  int32_t labels[8] = {0, 1, 0, 1, 0, 1, 0, 1};
-  netc_tensor x = {NETC_F32, 2, {8, 3}, xs}, label = {NETC_I32, 1, {8}, labels};
-  netc_dataset *d = NULL;
-  netc_error e;
-  CU_ASSERT_EQUAL_FATAL(netc_dataset_create(&d), NETC_OK);
-  CU_ASSERT_EQUAL(netc_dataset_add(d, "x", &x, &e), NETC_OK);
-  CU_ASSERT_EQUAL(netc_dataset_add(d, "label", &label, &e), NETC_OK);
+  netc_dataset *d = eight_rows();
   intruder in = {s, NETC_OK, 0};
   netc_fit_options fo = {.epochs = 1, .batch_size = 4, .no_shuffle = 1, .progress = on_progress,
                         .user = &in};
@@ -386,14 +392,7 @@ static void test_distributed_misuse(void) {
   netc_session *s = NULL;
   CU_ASSERT_EQUAL_FATAL(netc_session_create(m, NULL, &s), NETC_OK);
   CU_ASSERT_EQUAL(netc_session_world_size(s), 1);
-  float xs[24] = {0};
-  int32_t labels[8] = {0};
-  netc_tensor x = {NETC_F32, 2, {8, 3}, xs}, label = {NETC_I32, 1, {8}, labels};
-  netc_dataset *d = NULL;
-  netc_error e;
-  CU_ASSERT_EQUAL_FATAL(netc_dataset_create(&d), NETC_OK);
-  CU_ASSERT_EQUAL(netc_dataset_add(d, "x", &x, &e), NETC_OK);
-  CU_ASSERT_EQUAL(netc_dataset_add(d, "label", &label, &e), NETC_OK);
+  netc_dataset *d = eight_rows();
   long not_started = 0; /* stands for an MPI_Comm: MPI_Init never ran */
   netc_fit_options fo = {.epochs = 1, .batch_size = 4, .mpi_comm = &not_started};
   netc_status expected = netc_has_mpi() ? NETC_ESTATE : NETC_EUNSUPPORTED;
