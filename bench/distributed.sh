@@ -5,9 +5,9 @@
 #     1 process x 1 thread, 1 process x 2 threads, and 2 ranks x 1 thread
 #     (netc under mpirun, PyTorch's DistributedDataParallel over gloo,
 #     bench/torch_ddp.py): images/s, netc / PyTorch;
-#   netc's gradient all-reduce with 2 ranks: ms per step (waiting for the
-#     slower rank included) and its share of the step, against
-#     MPI_Allreduce of as many floats right after a barrier;
+#   netc's gradient all-reduce with 2 ranks: ms per step and its share of
+#     the step, against MPI_Allreduce of as many floats right after a
+#     barrier, and the wait for the slower rank before it;
 #   the VGG16 finetune top (models/catsdogs.net: frozen VGG16 base at
 #     224x224, 6.4 M trainable weights) at batch 8, the same three ways
 #     (netc only);
@@ -70,9 +70,10 @@ for batch in 128 32; do
   ranks=$(value rate)
   peer=$(torch_rate "$top/bench/torch_ddp.py" mnist "$batch" 2 1 --batches "$batches" --repeat "$repeat")
   printf '%-44s %10.0f %10s %6s\n' "b$batch 2 ranks x 1 thread" "$ranks" "$peer" "$(ratio "$ranks" "$peer")"
-  printf '  all-reduce of %s MiB: %s ms per step of %s ms (%.0f%%); MPI_Allreduce after a barrier: %s ms\n' \
+  printf '  all-reduce of %s MiB: %s ms per step of %s ms (%.1f%%); MPI_Allreduce after a barrier: %s ms; waiting for the other rank before it: %s ms\n' \
     "$(value gradient_mib)" "$(value allreduce_ms)" "$(value step_ms)" \
-    "$(awk -v s="$(value allreduce_share)" 'BEGIN { print 100 * s }')" "$(value mpi_allreduce_ms)"
+    "$(awk -v s="$(value allreduce_share)" 'BEGIN { print 100 * s }')" "$(value mpi_allreduce_ms)" \
+    "$(value wait_ms)"
   [ "$batch" = 128 ] && mnist_step=$step_alone mnist_mib=$(value gradient_mib)
 done
 
@@ -80,9 +81,10 @@ echo "VGG16 finetune top (catsdogs.net, 224x224) b8, images/s (netc)"
 netc 1 "$top/models/catsdogs.net" 8 2 --batches "$vgg_batches"
 vgg_two=$(value rate) vgg_step=$(value step_ms)
 netc 2 "$top/models/catsdogs.net" 8 1 --batches "$vgg_batches"
-printf '  1 process x 2 threads %.2f, 2 ranks x 1 thread %.2f; all-reduce of %s MiB: %s ms per step of %s ms (%.1f%%); MPI_Allreduce: %s ms\n' \
+printf '  1 process x 2 threads %.2f, 2 ranks x 1 thread %.2f; all-reduce of %s MiB: %s ms per step of %s ms (%.1f%%); MPI_Allreduce: %s ms; waiting before it: %s ms\n' \
   "$vgg_two" "$(value rate)" "$(value gradient_mib)" "$(value allreduce_ms)" "$(value step_ms)" \
-  "$(awk -v s="$(value allreduce_share)" 'BEGIN { print 100 * s }')" "$(value mpi_allreduce_ms)"
+  "$(awk -v s="$(value allreduce_share)" 'BEGIN { print 100 * s }')" "$(value mpi_allreduce_ms)" \
+  "$(value wait_ms)"
 vgg_mib=$(value gradient_mib)
 
 echo "Projection: N machines like this one (1 rank x 2 threads each, batch per machine fixed)"

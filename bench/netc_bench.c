@@ -15,9 +15,9 @@
 **   netc_bench dp MODEL BATCH THREADS    netc_session_fit data-parallel
 **       over the ranks of `mpirun -np N netc_bench dp ...` (alone without
 **       mpirun): the job's images per second, the step time and the
-**       gradient all-reduce's time per step (from the profile, waiting
-**       for the slowest rank included), and for reference MPI_Allreduce
-**       of as many floats right after a barrier; every
+**       gradient all-reduce's time per step and the wait for the other
+**       rank before it (from the profile), and for reference
+**       MPI_Allreduce of as many floats right after a barrier; every
 **       rank runs the same --repeat epochs of --batches steps, as a
 **       measurement sized by time could differ between ranks
 **
@@ -229,18 +229,14 @@ static int bench_train(const char *path, int batch, int threads, const options *
   return rc;
 }
 
-/* The all-reduce's seconds and calls in the profile (0 when alone). */
-static void allreduce_time(const netc_session *s, double *seconds, int64_t *calls) {
+/* Seconds per call of profile op `op` (0 when it never ran). */
+static double per_call(const netc_session *s, const char *op) {
   static netc_op_profile ops[8192];
   int count = 0;
-  *seconds = 0;
-  *calls = 0;
   netc_session_profile(s, ops, 8192, &count);
   for (int i = 0; i < count && i < 8192; i++)
-    if (strcmp(ops[i].op, "allreduce") == 0) {
-      *seconds = ops[i].seconds;
-      *calls = ops[i].calls;
-    }
+    if (strcmp(ops[i].op, op) == 0) return ops[i].seconds / (double)ops[i].calls;
+  return 0;
 }
 
 static int bench_dp(const char *path, int batch, int threads, const options *opt,
@@ -265,16 +261,16 @@ static int bench_dp(const char *path, int batch, int threads, const options *opt
   }
   if (st == NETC_OK) {
     qsort(epoch, (size_t)opt->repeat, sizeof *epoch, by_value);
-    double median = epoch[opt->repeat / 2], seconds;
-    int64_t calls, trainable = 0, frozen = 0;
-    allreduce_time(s, &seconds, &calls);
+    double median = epoch[opt->repeat / 2];
+    int64_t trainable = 0, frozen = 0;
     netc_model_param_counts(m, &trainable, &frozen);
-    double step = median / opt->batches, allreduce = calls ? seconds / (double)calls : 0;
+    double step = median / opt->batches, allreduce = per_call(s, "allreduce");
+    double wait = per_call(s, "allreduce_wait");
     double reference = mpi_world_allreduce_seconds(world, (size_t)trainable);
     printf("ranks %d\nrate %.6g\nstep_ms %.4g\nallreduce_ms %.4g\nallreduce_share %.4g\n"
-           "gradient_mib %.4g\nmpi_allreduce_ms %.4g\n",
+           "wait_ms %.4g\ngradient_mib %.4g\nmpi_allreduce_ms %.4g\n",
            world->size, (double)batch * opt->batches / median, 1e3 * step, 1e3 * allreduce,
-           allreduce / step, (double)trainable * 4 / (1 << 20), 1e3 * reference);
+           allreduce / step, 1e3 * wait, (double)trainable * 4 / (1 << 20), 1e3 * reference);
   } else {
     print_error(s, st);
   }

@@ -274,7 +274,8 @@ typedef struct netc_op_profile {
 
 /* Every op that ran while profiling was on, in graph order, then (in
 ** data-parallel training) the gradient sums over the ranks as op
-** "allreduce": the first `capacity` into out, the number of such ops into
+** "allreduce" and the wait for the other ranks to reach them as op
+** "allreduce_wait": the first `capacity` into out, the number of such ops into
 ** *count. `count` may be NULL, and `out` too when capacity is 0 or less
 ** (nothing is copied then); NETC_EINVAL for a NULL session, or a NULL out
 ** with a capacity above 0. */

@@ -177,13 +177,27 @@ static netc_status sum_fused(netc_session *s, rt_group *g) {
   return st;
 }
 
-netc_status rt_group_reduce_step(netc_session *s, const rt_plan *plan) {
+/* A one-float exchange before the sum, so that the time a slower
+** neighbour takes to finish its step is told apart from the transfer. */
+static netc_status handshake(netc_session *s, rt_group *g, double *waited) {
+  double started = now();
+  float ready = 1;
+  netc_status st = exchange(s, g, &ready, 1, g->incoming, 1, MPI_FLOAT);
+  *waited = now() - started;
+  if (st != NETC_OK) g->reduced = 1; /* the neighbour is gone: no flag can travel */
+  return st;
+}
+
+netc_status rt_group_reduce_step(netc_session *s, const rt_plan *plan, double *waited) {
   rt_group *g = s->group;
+  *waited = 0;
   if (g->size == 1) return NETC_OK;
+  netc_status st = handshake(s, g, waited);
+  if (st != NETC_OK) return st;
   packer p = {g->fused, g->weight, 1};
   each_summed_value(s, plan, move_value, &p);
   memset(g->fused + g->n_flags_at, 0, (size_t)g->size * sizeof *g->fused);
-  netc_status st = sum_fused(s, g);
+  st = sum_fused(s, g);
   if (st != NETC_OK) return st;
   p = (packer){g->fused, 0, 0};
   each_summed_value(s, plan, move_value, &p);
@@ -197,7 +211,8 @@ void rt_group_fail_step(netc_session *s) {
   memcpy(why, s->error, sizeof why); /* our own error stays the message */
   memset(g->fused, 0, g->n_fused * sizeof *g->fused);
   g->fused[g->n_flags_at + (size_t)g->rank] = 1;
-  (void)sum_fused(s, g);
+  double waited;
+  if (handshake(s, g, &waited) == NETC_OK) (void)sum_fused(s, g);
   memcpy(s->error, why, sizeof why);
 }
 
@@ -384,9 +399,10 @@ void rt_group_begin_step(rt_group *g, int64_t count) {
   (void)count;
 }
 
-netc_status rt_group_reduce_step(netc_session *s, const rt_plan *plan) {
+netc_status rt_group_reduce_step(netc_session *s, const rt_plan *plan, double *waited) {
   (void)s;
   (void)plan;
+  *waited = 0;
   return NETC_OK;
 }
 

@@ -39,8 +39,10 @@ int64_t rt_group_share(const rt_group *g, int64_t count, int64_t *first, int64_t
 void rt_group_begin_step(rt_group *g, int64_t count);
 
 /* Sums the step's gradients and batchnorm statistics over the ranks (from
-** the step, before the first update). */
-netc_status rt_group_reduce_step(netc_session *s, const rt_plan *plan);
+** the step, before the first update). *waited receives the seconds spent
+** waiting for the left neighbour to reach the sum (its step's work, not
+** the transfer). */
+netc_status rt_group_reduce_step(netc_session *s, const rt_plan *plan, double *waited);
 /* This rank failed before its step's reduction: tells the others, which
 ** then fail too, naming it. */
 void rt_group_fail_step(netc_session *s);

@@ -4,8 +4,9 @@
 ** default; when on, run.c brackets every executed node with two clock
 ** reads and adds its wall time, and its FLOPs at this run's batch, to
 ** per-node counters allocated when profiling is turned on, so a profiled
-** step still allocates nothing. One more counter, after the nodes', times
-** the gradient all-reduce of data-parallel training.
+** step still allocates nothing. Two more counters, after the nodes', time
+** the gradient all-reduce of data-parallel training and the wait for the
+** other ranks before it.
 */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 
@@ -34,7 +35,7 @@ netc_status netc_session_profile_enable(netc_session *s, int on) {
   rt_profile_free(s->profile);
   s->profile = NULL;
   if (!on) return NETC_OK;
-  size_t n = (size_t)s->g->n_nodes + 1;
+  size_t n = (size_t)s->g->n_nodes + 2;
   rt_profile *p = nc_calloc(1, sizeof *p);
   if (p) {
     p->calls = nc_calloc(n, sizeof *p->calls);
@@ -65,23 +66,27 @@ void rt_profile_add(netc_session *s, int node, double started) {
   p->flops[node] += (double)cc_node_flops(s->g, n) * examples;
 }
 
-void rt_profile_add_allreduce(netc_session *s, double started) {
+void rt_profile_add_allreduce(netc_session *s, double started, double waited) {
   rt_profile *p = s->profile;
-  p->calls[s->g->n_nodes]++;
-  p->seconds[s->g->n_nodes] += rt_profile_clock() - started;
+  int sum = s->g->n_nodes, wait = sum + 1;
+  p->calls[sum]++;
+  p->seconds[sum] += rt_profile_clock() - started - waited;
+  p->calls[wait]++;
+  p->seconds[wait] += waited;
 }
 
 netc_status netc_session_profile(const netc_session *s, netc_op_profile *out,
                                  int capacity, int *count) {
   if (!s || (capacity > 0 && !out)) return NETC_EINVAL;
   int found = 0;
-  for (int i = 0; s->profile && i <= s->g->n_nodes; i++) {
+  static const char *const extra[] = {"allreduce", "allreduce_wait"};
+  for (int i = 0; s->profile && i < s->g->n_nodes + 2; i++) {
     if (!s->profile->calls[i]) continue;
     if (found < capacity) {
       netc_op_profile *o = &out[found];
       memset(o, 0, sizeof *o);
-      if (i == s->g->n_nodes) {
-        o->name = o->op = "allreduce";
+      if (i >= s->g->n_nodes) {
+        o->name = o->op = extra[i - s->g->n_nodes];
         o->layer = "";
       } else {
         const cc_node *n = &s->g->nodes[i];

@@ -293,10 +293,10 @@ static netc_status execute(netc_session *s, const rt_plan *plan) {
       continue;
     if (op == CC_OP_APPLY_UPDATE && !clipped) {
       if (s->group) { /* data-parallel: the other ranks' gradients join in */
-        double started = s->profile ? rt_profile_clock() : 0;
-        netc_status st = rt_group_reduce_step(s, plan);
+        double started = s->profile ? rt_profile_clock() : 0, waited;
+        netc_status st = rt_group_reduce_step(s, plan, &waited);
         if (st != NETC_OK) return st;
-        if (s->profile) rt_profile_add_allreduce(s, started);
+        if (s->profile) rt_profile_add_allreduce(s, started, waited);
       }
       compute_clip_scale(s, e);
       clipped = 1;

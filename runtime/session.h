@@ -161,8 +161,9 @@ netc_status rt_exec_node(netc_session *s, const rt_plan *plan, int index);
 double rt_profile_clock(void);
 void rt_profile_add(netc_session *s, int index, double started);
 /* profile.c: adds the time since `started` to the data-parallel gradient
-** sums (reported as op "allreduce" after the graph's ops). */
-void rt_profile_add_allreduce(netc_session *s, double started);
+** sums, `waited` seconds of it waiting for another rank (reported as ops
+** "allreduce" and "allreduce_wait" after the graph's ops). */
+void rt_profile_add_allreduce(netc_session *s, double started, double waited);
 void rt_profile_free(rt_profile *profile);
 
 #endif

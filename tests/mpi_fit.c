@@ -189,8 +189,9 @@ static netc_session *train_both_ways(const netc_model *m, const netc_dataset *da
   netc_op_profile ops[64];
   int count = 0;
   netc_session_profile(s, ops, 64, &count);
-  check(count > 1 && count <= 64 && strcmp(ops[count - 1].op, "allreduce") == 0 &&
-            ops[count - 1].calls == steps,
+  check(count > 2 && count <= 64 && strcmp(ops[count - 2].op, "allreduce") == 0 &&
+            strcmp(ops[count - 1].op, "allreduce_wait") == 0 &&
+            ops[count - 2].calls == steps && ops[count - 1].calls == steps,
         "the profile does not count one all-reduce per step", NULL);
   int64_t n = read_weights(s, batchnorm, w);
   check_same_bytes(w, n);
