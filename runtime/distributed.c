@@ -157,13 +157,13 @@ typedef struct packer {
 
 static void move_value(void *ctx, const netc_session *s, int node) {
   packer *p = ctx;
-  float *value = s->value[node];
+  float *value = s->value[node], *at = p->at, weight = p->weight;
   size_t n = elements(s, node);
-  if (p->packing)
-    for (size_t i = 0; i < n; i++) p->at[i] = value[i] * p->weight;
+  if (p->packing) /* locals: writes through `at` could alias p's fields */
+    for (size_t i = 0; i < n; i++) at[i] = value[i] * weight;
   else
-    memcpy(value, p->at, n * sizeof *value);
-  p->at += n;
+    memcpy(value, at, n * sizeof *value);
+  p->at = at + n;
 }
 
 /* Sums the fused buffer; fails naming the first rank that flagged a
