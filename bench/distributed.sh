@@ -36,7 +36,7 @@ export OPENBLAS_CORETYPE=Haswell
 python=/usr/bin/python3
 torch=1
 "$python" -c 'import torch.distributed' 2>/dev/null || torch=0
-if [ "$quick" = 1 ]; then repeat=1 batches=2 vgg_batches=1; else repeat=5 batches=8 vgg_batches=3; fi
+if [ "$quick" = 1 ]; then repeat=1 batches=2 vgg_batches=1; else repeat=5 batches=16 vgg_batches=3; fi
 mpi() { mpirun --allow-run-as-root --oversubscribe --bind-to none "$@"; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
