@@ -312,6 +312,10 @@ static netc_status make_buffers(netc_session *s, rt_group *g, int entry, int n_f
   g->incoming = nc_malloc((chunk_floats + MAX_SUMMED) * sizeof(double));
   if (!g->fused || !g->incoming)
     return rt_fail(s, NETC_ENOMEM, "no room for a fused gradient buffer of %zu floats", n);
+  /* touched now: first-touch page faults cost a step hundreds of ms on
+  ** virtual machines (VGG16's top: 360 ms against 35 ms for the sum) */
+  memset(g->fused, 0, g->n_fused * sizeof *g->fused);
+  memset(g->incoming, 0, (chunk_floats + MAX_SUMMED) * sizeof(double));
   return NETC_OK;
 }
 
