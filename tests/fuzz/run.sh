@@ -7,6 +7,8 @@
 # to run) and crashes in tests/fuzz/artifacts/TARGET. One process, one job:
 # the machine is shared. Prints the executions run and their rate; exits
 # non-zero when a target crashed, leaked or tripped a sanitizer.
+# FUZZ_SANITIZE=undefined runs the faster campaign build of that name
+# (build.sh) instead of the ASan one; the work and artifacts are shared.
 set -eu
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
@@ -14,6 +16,9 @@ top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 export top_srcdir top_builddir
 dir=$top_builddir/tests/fuzz
+bin=$dir/bin
+sanitize=${FUZZ_SANITIZE:-address,undefined}
+[ "$sanitize" = address,undefined ] || bin=$bin-$(echo "$sanitize" | tr ',' '-')
 if [ "${1-}" = "--smoke" ]; then
   targets="net h5 idx image keras"
   seconds=5
@@ -30,7 +35,7 @@ export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$top_srcdir/tests/fuzz/lsan.supp:print_suppressions=0
 for t in $targets; do
-  [ -x "$dir/bin/fuzz_$t" ] || { echo "run.sh: no $dir/bin/fuzz_$t: run make fuzz" >&2; exit 2; }
+  [ -x "$bin/fuzz_$t" ] || { echo "run.sh: no $bin/fuzz_$t: run make fuzz" >&2; exit 2; }
   mkdir -p "$dir/work/$t" "$dir/artifacts/$t" "$dir/scratch"
   # The .net target resolves imports in the current folder: give it the
   # golden imports there, and nothing that could block a read.
@@ -50,7 +55,7 @@ for t in $targets; do
   log=$dir/artifacts/$t/last-run.log
   status=0
   # shellcheck disable=SC2086 # $fork is a list of flags
-  (cd "$dir/scratch" && "$dir/bin/fuzz_$t" "$dir/work/$t" "$dir/seeds/$t" \
+  (cd "$dir/scratch" && "$bin/fuzz_$t" "$dir/work/$t" "$dir/seeds/$t" \
     -max_total_time="$seconds" -max_len="$max_len" -timeout=20 -rss_limit_mb=4096 \
     -print_final_stats=1 $fork \
     -artifact_prefix="$dir/artifacts/$t/" </dev/null >"$log" 2>&1) || status=$?
