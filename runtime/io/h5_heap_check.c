@@ -14,7 +14,7 @@
 **
 ** A sound collection is not enough: HDF5 copies the whole object into a
 ** buffer sized by the value's own sequence length (at least 4096 bytes),
-** so rt_h5_check_vlen_attr reads an attribute's values as stored, through
+** so rt_h5_check_vlen_strings reads an attribute's values as stored, through
 ** a conversion of ours that keeps the bytes, and compares each with the
 ** object it points to.
 */
@@ -96,9 +96,8 @@ static void walk_collection(rt_h5 *h, const heap_file *f, size_t at, unsigned in
     unsigned object = (unsigned)p[0] | (unsigned)p[1] << 8;
     uint64_t length = length_at(p + 8, width), left = (uint64_t)(end - p);
     /* an object's data is padded, the free space's size counts its header */
-    uint64_t need = object == 0 ? length
-                    : length > left ? UINT64_MAX
-                                    : object_header + (length + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+    uint64_t padded = length > left ? UINT64_MAX : (length + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+    uint64_t need = object == 0 ? length : padded > left ? UINT64_MAX : object_header + padded;
     if (need > left || need < object_header) {
       rt_h5_fail(h, NETC_EFORMAT, 0, "damaged HDF5 file: in the global heap collection "
                  "at byte %zu, %s at byte %zu has a size of %llu bytes, where %llu remain "
@@ -114,6 +113,7 @@ static void walk_collection(rt_h5 *h, const heap_file *f, size_t at, unsigned in
   }
 }
 
+/* Walks every collection of the file (each "GCOL" of version 1). */
 static void check_collections(rt_h5 *h, const heap_file *f) {
   if (!f->length_width) return;
   for (const unsigned char *p = f->bytes;
@@ -122,12 +122,6 @@ static void check_collections(rt_h5 *h, const heap_file *f) {
     if (!p) break;
     if (memcmp(p, "GCOL\1", 5) == 0) walk_collection(h, f, (size_t)(p - f->bytes), 0, NULL);
   }
-}
-
-void rt_h5_check_heap_bytes(rt_h5 *h, const unsigned char *bytes, size_t size) {
-  heap_file f = {bytes, size, 0, 0, 0};
-  read_superblock(&f);
-  check_collections(h, &f);
 }
 
 /* Maps h->path into f (f->bytes NULL for an empty file); 0 on a failure
@@ -154,14 +148,6 @@ static int map_file(rt_h5 *h, heap_file *f) {
 
 static void unmap_file(heap_file *f) {
   if (f->bytes) munmap((void *)f->bytes, f->size);
-}
-
-void rt_h5_check_heaps(rt_h5 *h) {
-  if (h->status != NETC_OK || h->heaps_checked) return;
-  h->heaps_checked = 1;
-  heap_file f;
-  if (map_file(h, &f)) check_collections(h, &f);
-  unmap_file(&f);
 }
 
 /* A conversion from a variable-length type to the opaque type tagged
@@ -222,22 +208,27 @@ static void check_reference(rt_h5 *h, const heap_file *f, const unsigned char *v
 }
 
 void rt_h5_check_vlen_strings(rt_h5 *h, hid_t attr, const char *where, const char *name) {
-  rt_h5_check_heaps(h);
   heap_file f;
   if (h->status != NETC_OK || !map_file(h, &f)) return;
+  if (!h->heaps_checked) check_collections(h, &f);
+  h->heaps_checked = 1;
   hid_t space = H5Aget_space(attr), raw = -1;
   hssize_t n = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
-  size_t width = 8 + f.offset_width;
+  size_t width = 8 + f.offset_width; /* a stored value: length, address, index */
   hsize_t stored = H5Aget_storage_size(attr);
-  unsigned char *values = n > 0 && f.length_width ? nc_malloc((size_t)n * width) : NULL;
-  if (n < 0 || (n > 0 && f.length_width && stored != (hsize_t)n * width)) {
+  unsigned char *values = NULL;
+  int sized = n >= 0 && (uint64_t)n <= SIZE_MAX / width && stored == (hsize_t)n * width;
+  if (h->status != NETC_OK) {
+    /* a collection is damaged */
+  } else if (n < 0 || (f.length_width && !sized)) {
     rt_h5_fail(h, NETC_EFORMAT, 1, "cannot read attribute '%s' of %s", name, where);
-  } else if (n > 0 && f.length_width && !values) {
-    rt_h5_fail(h, NETC_ENOMEM, 0, "out of memory");
-  } else if (values) {
+  } else if (n > 0 && f.length_width) {
+    values = nc_malloc((size_t)n * width);
     raw = H5Tcreate(H5T_OPAQUE, width);
-    if (!register_keep_references() || raw < 0 || H5Tset_tag(raw, references_tag) < 0 ||
-        H5Aread(attr, raw, values) < 0)
+    if (!values)
+      rt_h5_fail(h, NETC_ENOMEM, 0, "out of memory");
+    else if (!register_keep_references() || raw < 0 || H5Tset_tag(raw, references_tag) < 0 ||
+             H5Aread(attr, raw, values) < 0)
       rt_h5_fail(h, NETC_EFORMAT, 1, "cannot read attribute '%s' of %s", name, where);
     for (hssize_t i = 0; h->status == NETC_OK && i < n; i++)
       check_reference(h, &f, values + (size_t)i * width, (long long)i, where, name);
