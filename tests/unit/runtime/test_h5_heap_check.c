@@ -9,7 +9,8 @@
 ** pointing to it (HDF5 overflows its conversion buffer) and a string
 ** pointing to an object that is not there. Each is a clear error naming
 ** the file and the byte, before HDF5 reads the heap; the intact file
-** imports.
+** imports. netc_session_load reads its 'format' mark through the same
+** check when a (crafted, resealed) model file holds it as such a string.
 */
 #define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
 
@@ -19,8 +20,10 @@
 #include <string.h>
 
 #include <CUnit/CUnit.h>
+#include <hdf5.h>
 
 #include "netc.h"
+#include "runtime/io/seal.h"
 #include "tests/keras_fixture.h"
 #include "tests/unit/test_files.h"
 #include "tests/unit/test_case.h"
@@ -63,12 +66,16 @@ static void put64(unsigned char *p, uint64_t v) {
   for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* The offset of the file's one collection. */
-static size_t collection(const unsigned char *bytes) {
-  for (size_t at = 0; at + 5 <= intact_size; at++)
+/* The offset of the first collection of a file of `size` bytes. */
+static size_t first_collection(const unsigned char *bytes, size_t size) {
+  for (size_t at = 0; at + 5 <= size; at++)
     if (memcmp(bytes + at, "GCOL\1", 5) == 0) return at;
-  CU_FAIL_FATAL("the fixture has no global heap collection");
+  CU_FAIL_FATAL("the file has no global heap collection");
   return 0;
+}
+
+static size_t collection(const unsigned char *bytes) {
+  return first_collection(bytes, intact_size);
 }
 
 /* The offset of the object holding `text`, or of the free space (index 0)
@@ -188,6 +195,59 @@ static void test_missing_object(void) {
   import_fails(bytes, "missing_object.h5", "which has no such object");
 }
 
+/* A saved model whose 'format' mark is a variable-length string with a
+** free space of size 0 after it, sealed again as netc seals: the load
+** refuses it at the check. */
+static void test_model_file(void) {
+  const char *path = tmp_path(0, "model.h5");
+  netc_model *m = compile_file("mnist.net");
+  netc_session *s = NULL;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+  CU_ASSERT_EQUAL_FATAL(netc_session_create(m, NULL, &s), NETC_OK);
+  CU_ASSERT_EQUAL_FATAL(netc_session_save(s, path), NETC_OK);
+  netc_session_destroy(s);
+  netc_model_destroy(m);
+
+  hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT), type = H5Tcopy(H5T_C_S1);
+  hid_t space = H5Screate(H5S_SCALAR);
+  const char *mark = "netc";
+  CU_ASSERT_FATAL(file >= 0 && H5Adelete(file, "format") >= 0 &&
+                  H5Tset_size(type, H5T_VARIABLE) >= 0);
+  hid_t attr = H5Acreate2(file, "format", type, space, H5P_DEFAULT, H5P_DEFAULT);
+  CU_ASSERT_FATAL(attr >= 0 && H5Awrite(attr, type, &mark) >= 0);
+  H5Aclose(attr);
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Fclose(file);
+
+  FILE *in = fopen(path, "rb+");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+  fseek(in, 0, SEEK_END);
+  size_t size = (size_t)ftell(in);
+  rewind(in);
+  unsigned char *bytes = malloc(size);
+  CU_ASSERT_FATAL(bytes && fread(bytes, 1, size, in) == size);
+  size_t at = first_collection(bytes, size) + COLLECTION_HEADER;
+  at += OBJECT_HEADER + (get64(bytes + at + 8) + 7) / 8 * 8; /* past "netc" */
+  CU_ASSERT_FATAL(at + OBJECT_HEADER <= size && bytes[at] == 0 && bytes[at + 1] == 0);
+  put64(bytes + at + 8, 0);
+  CU_ASSERT_FATAL(fseek(in, (long)at + 8, SEEK_SET) == 0 && fwrite(bytes + at + 8, 1, 8, in) == 8);
+  fclose(in);
+  free(bytes);
+  rt_h5 h;
+  rt_h5_begin(&h, path);
+  rt_seal_write(&h, path);
+  CU_ASSERT_EQUAL_FATAL(rt_h5_end(&h), NETC_OK);
+
+  netc_error error;
+  CU_ASSERT_EQUAL(netc_session_load(path, NULL, &m, &s, &error), NETC_EFORMAT);
+  CU_ASSERT_PTR_NULL(m);
+  char want[128];
+  snprintf(want, sizeof want, "the free space at byte %zu has a size of 0 bytes", at);
+  if (!strstr(error.message, want)) fprintf(stderr, "\n  got \"%s\"\n", error.message);
+  CU_ASSERT_PTR_NOT_NULL(strstr(error.message, want));
+}
+
 static const test_case TESTS[] = {
     {"an intact file imports", test_intact},
     {"an object past its collection", test_object_past_collection},
@@ -195,6 +255,7 @@ static const test_case TESTS[] = {
     {"a collection past the file's end", test_collection_past_file},
     {"an object longer than its string", test_object_longer_than_string},
     {"a string pointing to no object", test_missing_object},
+    {"a model file's vlen 'format' mark", test_model_file},
     {0, 0},
 };
 
