@@ -47,9 +47,9 @@ for t in $targets; do
     h5 | keras) max_len=65536 ;;
     *) max_len=8192 ;;
   esac
-  # HDF5's own faults on crafted variable-length strings (README.md, "Open")
-  # would end a keras run within seconds: it goes on past them in a child
-  # process, keeping each in artifacts/keras/ for a look.
+  # HDF5's own faults on crafted files (README.md: its object headers; its
+  # global heap before netc checked it) would end a keras run early: it goes
+  # on past them in a child process, keeping each in artifacts/keras/.
   fork=
   [ "$t" = keras ] && fork="-fork=1 -ignore_crashes=1 -ignore_timeouts=1"
   log=$dir/artifacts/$t/last-run.log
