@@ -189,10 +189,16 @@ static void check_reference(rt_h5 *h, const heap_file *f, const unsigned char *v
   uint32_t length = u32_at(value), index = u32_at(value + 4 + f->offset_width);
   uint64_t address = length_at(value + 4, f->offset_width), found = UINT64_MAX;
   if (address == 0) return; /* no data: HDF5 reads nothing */
-  /* past the file, or no collection there: HDF5 refuses it itself */
+  /* HDF5 would refuse a value pointing elsewhere, but only after making a
+  ** buffer of the value's length, gigabytes for some */
   if (address > f->size || f->base + address > f->size - 5 ||
-      memcmp(f->bytes + f->base + address, "GCOL\1", 5) != 0)
+      memcmp(f->bytes + f->base + address, "GCOL\1", 5) != 0) {
+    rt_h5_fail(h, NETC_EFORMAT, 0, "damaged HDF5 file: string %lld of attribute '%s' of "
+               "%s (%lu bytes) points to address %llu, where there is no global heap "
+               "collection", i, name, where, (unsigned long)length,
+               (unsigned long long)address);
     return;
+  }
   size_t at = (size_t)(f->base + address);
   if (index > 0 && index <= UINT16_MAX) walk_collection(h, f, at, index, &found);
   if (h->status != NETC_OK) return;
