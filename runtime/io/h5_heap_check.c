@@ -223,11 +223,19 @@ void rt_h5_check_vlen_strings(rt_h5 *h, hid_t attr, const char *where, const cha
   size_t width = 8 + f.offset_width; /* a stored value: length, address, index */
   hsize_t stored = H5Aget_storage_size(attr);
   unsigned char *values = NULL;
+  /* HDF5 sizes its buffer by length times character size: 1 byte written */
+  hid_t type = H5Aget_type(attr), base = type < 0 ? -1 : H5Tget_super(type);
+  size_t character = base < 0 ? 0 : H5Tget_size(base);
+  rt_h5_close(base);
+  rt_h5_close(type);
   int sized = n >= 0 && (uint64_t)n <= SIZE_MAX / width && stored == (hsize_t)n * width;
   if (h->status != NETC_OK) {
     /* a collection is damaged */
   } else if (n < 0 || (f.length_width && !sized)) {
     rt_h5_fail(h, NETC_EFORMAT, 1, "cannot read attribute '%s' of %s", name, where);
+  } else if (character != 1) {
+    rt_h5_fail(h, NETC_EFORMAT, 0, "damaged HDF5 file: the strings of attribute '%s' of %s "
+               "have characters of %zu bytes, not 1", name, where, character);
   } else if (n > 0 && f.length_width) {
     values = nc_malloc((size_t)n * width);
     raw = H5Tcreate(H5T_OPAQUE, width);

@@ -205,6 +205,22 @@ static void test_string_pointing_nowhere(void) {
                "no global heap collection");
 }
 
+/* Characters of 1 GiB and a byte (the string type's base type): HDF5
+** would make a buffer of 7 GiB for "input_1". */
+static void test_huge_characters(void) {
+  unsigned char *bytes = copy();
+  /* the attribute's type: variable-length (class 9) of 16 bytes stored,
+  ** over an integer (class 0) of 1 byte */
+  size_t type = 0;
+  for (size_t at = 0; !type && at + 16 <= intact_size; at++)
+    if (bytes[at] == 0x19 && !memcmp(bytes + at + 4, "\x10\0\0\0", 4) &&
+        bytes[at + 8] == 0x10 && !memcmp(bytes + at + 12, "\1\0\0\0", 4))
+      type = at;
+  CU_ASSERT_FATAL(type > 0);
+  bytes[type + 15] = 0x40;
+  import_fails(bytes, "huge_characters.h5", "have characters of 1073741825 bytes, not 1");
+}
+
 static void test_missing_object(void) {
   unsigned char *bytes = copy();
   size_t name = object(bytes, "input_1");
@@ -281,6 +297,7 @@ static const test_case TESTS[] = {
     {"an object longer than its string", test_object_longer_than_string},
     {"a string pointing to no object", test_missing_object},
     {"a string pointing to no collection", test_string_pointing_nowhere},
+    {"characters of 1 GiB", test_huge_characters},
     {"a model file's vlen 'format' mark", test_model_file},
     {0, 0},
 };
