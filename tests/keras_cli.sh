@@ -4,9 +4,9 @@
 # exit status 0 for the _notop file into models/catsdogs.net and, in both
 # namings, into a small model; the saved weights equal the Keras file's
 # values when h5py reads both (skipped without python3-h5py); exit status 1
-# with a message for a text file, a missing file and a mis-shaped model
-# (and no output written); exit status 2 for usage errors. Run by `make
-# check`, which sets top_srcdir and top_builddir.
+# with a message for a text file, a missing file, a mis-shaped model and a
+# crafted global heap (and no output written); exit status 2 for usage
+# errors. Run by `make check`, which sets top_srcdir and top_builddir.
 
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
@@ -98,6 +98,11 @@ expect 1 "$netc" import-keras "$tmp/text.h5" --model "$tmp/small.net" -o "$tmp/x
 contains err "netc: $tmp/text.h5: not an HDF5 file, so not a Keras weight file"
 expect 1 "$netc" import-keras "$tmp/small-notop.h5" --model "$tmp/small.net" -o "$tmp/x.h5"
 contains err "an HDF5 file but not a Keras weight file"
+# a crafted global heap (HDF5 1.10 itself would crash on it): refused first
+bad=$top_srcdir/tests/fuzz/corpus/keras/regress-vlen-heap-object-overflow.h5
+expect 1 "$netc" import-keras "$bad" --model "$tmp/small.net" -o "$tmp/x.h5"
+contains err "netc: $bad: damaged HDF5 file: in the global heap collection at byte 2048, an object at byte 2176"
+[ ! -e "$tmp/x.h5" ] || fail "import-keras wrote $tmp/x.h5 after an error"
 expect 1 "$netc" import-keras "$tmp/missing.h5" --model "$tmp/small.net" -o "$tmp/x.h5"
 contains err "netc: $tmp/missing.h5: cannot open"
 

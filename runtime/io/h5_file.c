@@ -18,6 +18,7 @@
 
 #include "common/nc_alloc.h"
 #include "runtime/io/h5_file.h"
+#include "runtime/io/h5_heap_check.h"
 
 void rt_h5_begin(rt_h5 *h, const char *path) {
   memset(h, 0, sizeof *h);
@@ -205,7 +206,8 @@ int rt_h5_get_text(rt_h5 *h, hid_t obj, const char *where, const char *name,
   } else if (attr >= 0 && H5Tis_variable_str(type) > 0) {
     char *text = NULL;
     hid_t mem = string_type();
-    if (mem < 0 || H5Aread(attr, mem, &text) < 0)
+    rt_h5_check_vlen_strings(h, attr, where, name); /* before HDF5 reads its heap */
+    if (h->status == NETC_OK && (mem < 0 || H5Aread(attr, mem, &text) < 0))
       rt_h5_fail(h, NETC_EFORMAT, 1, "cannot read attribute '%s' of %s", name,
                  where);
     else

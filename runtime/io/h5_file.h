@@ -32,6 +32,7 @@ typedef struct rt_h5 {
   char message[512];     /* "PATH: what is wrong" after a failure */
   H5E_auto2_t saved_fn;  /* HDF5's error printer, restored at the end */
   void *saved_data;      /* its argument */
+  int heaps_checked;     /* the global heaps were walked (h5_heap_check.h) */
 } rt_h5;
 
 /* Silences HDF5's error printing; h->file starts closed (-1). */

@@ -16,6 +16,7 @@
 #include "common/nc_alloc.h"
 #include "common/nc_arena.h"
 #include "runtime/io/h5_file.h"
+#include "runtime/io/h5_heap_check.h"
 #include "runtime/session.h"
 
 enum {
@@ -73,9 +74,11 @@ static void append_strings(kr_import *k, hid_t attr, const char *where,
     char **items = nc_arena_array(&k->arena, (size_t)(list->n + n), sizeof *items);
     buf = nc_calloc((size_t)n, width);
     mem = H5Tcopy(type); /* the file's character set, room for a NUL */
+    if (variable) rt_h5_check_vlen_strings(&k->h, attr, where, name); /* before HDF5 does */
     if (!items || !buf || mem < 0) {
       out_of_memory(k);
-    } else if ((!variable && (H5Tset_size(mem, width) < 0 ||
+    } else if (failed(k) ||
+               (!variable && (H5Tset_size(mem, width) < 0 ||
                               H5Tset_strpad(mem, H5T_STR_NULLTERM) < 0)) ||
                H5Aread(attr, mem, buf) < 0) {
       rt_h5_fail(&k->h, NETC_EFORMAT, 1, "cannot read attribute '%s' of %s", name, where);

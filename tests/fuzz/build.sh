@@ -7,6 +7,9 @@
 # generated C (grammar/parser.c, grammar/lexer.c) is taken from the build
 # folder, so `make` must have run. An object is rebuilt when its source or
 # any header is newer than it.
+# FUZZ_SANITIZE=undefined (or another -fsanitize list) builds a campaign
+# variant in tests/fuzz/bin-undefined instead: an input costs 2 to 4 times
+# less CPU without ASan (memory errors then show only when they crash).
 set -eu
 if [ -z "${CLANG-}" ]; then
   echo "make fuzz: no clang with libFuzzer was found by configure: install the" \
@@ -15,12 +18,14 @@ if [ -z "${CLANG-}" ]; then
 fi
 : "${top_srcdir:=.}"
 : "${top_builddir:=.}"
+sanitize=${FUZZ_SANITIZE:-address,undefined}
 out=$top_builddir/tests/fuzz/bin
+[ "$sanitize" = address,undefined ] || out=$out-$(echo "$sanitize" | tr ',' '-')
 obj=$out/obj
 mkdir -p "$obj"
 # -O1 and no -Werror: clang warns differently from the compiler the project
 # is checked with, and a fuzz build must not fail on that.
-cflags="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
+cflags="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,$sanitize
   -fno-sanitize-recover=undefined"
 targets="fuzz_net fuzz_h5 fuzz_idx fuzz_image fuzz_keras"
 
