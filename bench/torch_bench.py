@@ -72,6 +72,18 @@ def q_network():
                                torch.nn.Linear(16, 2))
 
 
+def train_step(model, opt, x, y):
+    """Forward, backward and Adam on one batch; the loss and accuracy are
+    read back, as netc's fit reads those of every batch."""
+    logits = model(x)
+    loss = F.cross_entropy(logits, y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    loss.item()
+    (logits.argmax(1) == y).float().mean().item()
+
+
 def fit_workload(batch, batches):
     """An epoch of `batches` batches: what netc_session_fit does."""
     model = mnist_model().train()
@@ -85,15 +97,7 @@ def fit_workload(batch, batches):
             order = torch.randperm(rows)
             for first in range(0, rows, batch):
                 index = order[first:first + batch]
-                x, y = images[index], labels[index]
-                logits = model(x)
-                loss = F.cross_entropy(logits, y)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                # netc's fit reads the loss and accuracy of every batch
-                loss.item()
-                (logits.argmax(1) == y).float().mean().item()
+                train_step(model, opt, images[index], labels[index])
     return epochs, rows
 
 

@@ -22,14 +22,13 @@ try:
     import torch
     import torch.distributed as dist
     import torch.multiprocessing as mp
-    import torch.nn.functional as F
 except ImportError:
     print("SKIP: no PyTorch for this python (apt-get install python3-torch)",
           file=sys.stderr)
     sys.exit(77)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_bench import mnist_model  # noqa: E402  (after the torch check)
+from torch_bench import mnist_model, train_step  # noqa: E402  (after the torch check)
 
 
 def train(rank, a, rendezvous, results):
@@ -45,14 +44,7 @@ def train(rank, a, rendezvous, results):
 
     def epoch():
         for first in range(0, local * a.batches, local):
-            x, y = images[first:first + local], labels[first:first + local]
-            logits = model(x)
-            loss = F.cross_entropy(logits, y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            loss.item()
-            (logits.argmax(1) == y).float().mean().item()
+            train_step(model, opt, images[first:first + local], labels[first:first + local])
 
     epoch()  # warm-up
     seconds = []
